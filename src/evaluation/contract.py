@@ -61,6 +61,9 @@ DISPOSED_OUTCOMES = (
     "youth_caution",
     "community_resolution",
 )
+# Outcomes that make an offence *proven* in the Ministry of Justice sense: a conviction or a
+# caution (adult simple or conditional, youth). Community resolutions and no further action do not.
+PROVEN_OUTCOMES = ("conviction", "simple_caution", "conditional_caution", "youth_caution")
 PROGRAMMES = ("iom", "new_chance", "princes_trust", "conditional_caution")
 IOM_PILLARS = ("core", "vulnerable", "risk", "sex_offender")
 PT_PROGRESSIONS = ("employment", "education", "training", "volunteering", "none")

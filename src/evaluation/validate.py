@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.errors as pa_errors
+import pandera.pandas as pa
 
 from evaluation.contract import CONTRACT, MIN_AGE_OF_CRIMINAL_RESPONSIBILITY, TABLES
 from evaluation.io import Extract, Violation, load_extract
-from evaluation.schema import build_schema
+from evaluation.schema import ROW_RULES, build_schema
 
 _BUILTIN_RULES = {
     "not_nullable": "value is required but empty",
@@ -29,36 +30,43 @@ def _rows(index_values: pd.Series) -> tuple[int, ...]:
     return tuple(sorted(set(int(i) + 1 for i in idx)))
 
 
-def _from_pandera(file: str, table: str, failures: pd.DataFrame) -> list[Violation]:
-    out = []
+def _from_pandera(file: str, table: str, failures: pd.DataFrame,
+                  schema: pa.DataFrameSchema) -> list[Violation]:
+    """Turn pandera's failure cases into one Violation per (column, rule).
+
+    pandera reports a failed row-level check once per column of the failing row; those are
+    folded back into one violation on the column the rule is about.
+    """
     spec = CONTRACT[table]
-    checks = {}
-    for col in spec.columns:
-        for check in build_schema(table).columns.get(col.name, None).checks:
-            checks[(col.name, str(check))] = check.error
+    row_rules = {}
+    for r in ROW_RULES.get(table, []):
+        row_rules[r.rule] = (r.column, r.rule)
+        row_rules[f"{r.column}|{r.rule}"] = (r.column, r.rule)
+    found: dict[tuple[str, str], set[int]] = {}
     grouped = failures.groupby(["column", "check"], dropna=False, sort=False)
     for (column, check), cases in grouped:
         check = str(check)
-        if "|" in check:  # our row rules: "column|rule"
-            column, rule = check.split("|", 1)
+        if check in row_rules:
+            column, rule = row_rules[check]
         elif check in _BUILTIN_RULES:
             rule = _BUILTIN_RULES[check]
         elif check.startswith("dtype("):
             rule = f"wrong type: expected {check[6:-1]}"
         else:
-            rule = _error_text(table, str(column), check) or check
+            rule = _error_text(schema, str(column), check) or check
         if check == "multiple_fields_uniqueness":
             column = ", ".join(spec.unique_together)
-        out.append(Violation(file, str(column), rule, _rows(cases["index"])))
-    return out
+        found.setdefault((str(column), rule), set()).update(_rows(cases["index"]))
+    return [Violation(file, column, rule, tuple(sorted(rows)))
+            for (column, rule), rows in found.items()]
 
 
-def _error_text(table: str, column: str, check: str) -> str | None:
-    schema_col = build_schema(table).columns.get(column)
+def _error_text(schema: pa.DataFrameSchema, column: str, check: str) -> str | None:
+    schema_col = schema.columns.get(column)
     if schema_col is None:
         return None
     for c in schema_col.checks:
-        if c.name in check or str(c) == check:
+        if check in (c.error, c.name, str(c)):
             return c.error
     return None
 
@@ -69,7 +77,7 @@ def check_table(extract: Extract, table: str) -> list[Violation]:
     try:
         schema.validate(frame, lazy=True)
     except pa_errors.SchemaErrors as err:
-        return _from_pandera(extract.paths[table].name, table, err.failure_cases)
+        return _from_pandera(extract.paths[table].name, table, err.failure_cases, schema)
     return []
 
 

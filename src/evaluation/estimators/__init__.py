@@ -1,0 +1,1 @@
+"""Effect estimators: each wraps lifelines or statsmodels and returns a tidy frame."""
