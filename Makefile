@@ -1,0 +1,57 @@
+# One command rebuilds everything from the synthetic data: `make reports`. `make help` lists targets.
+# Every target names its real inputs and outputs, so only stale steps rerun.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+DATA := data/synthetic
+SEED ?= 20190930
+WORKERS ?= 2
+# Extra arguments for `evaluation run`, e.g. make reports RUN_ARGS="iom --set outcomes.window_days=182"
+RUN_ARGS ?=
+
+.PHONY: help install data validate reports test test-all lint format benchmark clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
+
+$(INSTALLED): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet -e ".[dev]"
+	@touch $@
+
+install: $(INSTALLED) ## create .venv (if missing) and install the package with its pinned dependencies
+
+$(DATA)/extract.json: $(INSTALLED) $(wildcard src/evaluation/synth/*.py) data/reference/calibration_targets.csv
+	$(BIN)/evaluation synth --seed $(SEED) --out $(DATA)
+
+data: $(DATA)/extract.json ## generate the synthetic West Midlands extract into data/synthetic/
+
+validate: $(DATA)/extract.json ## check the extract against the data contract
+	$(BIN)/evaluation validate --data $(DATA)
+
+reports: validate ## environment, data, validation, every evaluation, rendered reports/
+	$(BIN)/evaluation run --data $(DATA) --reports reports --workers $(WORKERS) $(RUN_ARGS)
+
+test: $(INSTALLED) ## run the test suite (slow Monte Carlo checks excluded: see test-all)
+	$(BIN)/python -m pytest -m "not slow"
+
+test-all: $(INSTALLED) ## run every test, including the slow ones
+	$(BIN)/python -m pytest
+
+lint: $(INSTALLED) ## ruff on the code and notebooks
+	$(BIN)/ruff check src tests benchmarks notebooks
+
+format: $(INSTALLED) ## ruff --fix
+	$(BIN)/ruff check --fix src tests benchmarks notebooks
+
+benchmark: $(INSTALLED) ## the long runs: outcomes, matching, Monte Carlo coverage (results in benchmarks/results/)
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean: ## remove generated data and rendered reports (keeps .venv)
+	rm -rf $(DATA) reports/*/ reports/index.html reports/manifest.json
