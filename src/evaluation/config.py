@@ -1,0 +1,481 @@
+"""Programme evaluation configuration: one reviewed YAML file per programme, as a typed object.
+
+Why not papermill parameters alone: papermill silently accepts a misspelled parameter and never
+recomputes derived values after injection. Here every section forbids unknown keys (the error
+names the key, the file and the closest valid key), cross-field rules are checked when the file
+is read, and command-line overrides (``outcomes.window_days=182``) go through the same validation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from evaluation.contract import (
+    AREAS,
+    POOL_REASONS,
+    PROGRAMME_EPISODES,
+    PROGRAMME_FIELDS,
+    PROGRAMMES,
+    SEXES,
+)
+
+CONFIG_DIR_ENV = "EVALUATION_CONFIG_DIR"
+
+# Covariates built by ``evaluation.covariates.build_covariates`` (definitions in its docstring).
+BASE_COVARIATES = (
+    "age_at_index",
+    "sex",
+    "ethnicity_group",
+    "area",
+    "index_year",
+    "prior_proven_1y",
+    "prior_proven_2y",
+    "prior_proven_5y",
+    "prior_proven_ever",
+    "prior_convictions_ever",
+    "prior_recorded_ever",
+    "prior_violence",
+    "prior_acquisitive",
+    "prior_other",
+    "prior_custody",
+    "days_since_last_offence",
+)
+CATEGORICAL_BASE = ("sex", "ethnicity_group", "area")
+# Programme fields that are decided at or after the start of the programme, or that define who
+# is treated: adjusting for them would adjust away part of the effect (or all of it).
+NOT_COVARIATES = {
+    "iom_pillar": "is assigned when IOM management starts (comparison people have none)",
+    "pt_completed": "is known only after the programme (a post-treatment variable)",
+    "pt_progression": "is an outcome of the programme, not a baseline characteristic",
+    "disposal_type": "defines who is treated",
+}
+HEADLINE_OUTCOMES = (
+    "reoffended_rd",  # difference in proportion reoffending within the window (JDL rate)
+    "reoffended_rr",  # ratio of proportions reoffending
+    "reoffended_or",  # odds ratio
+    "n_reoffences_rr",  # rate ratio of proven reoffences per person-time (frequency)
+    "time_to_reoffence_hr",  # Cox hazard ratio for time to first proven reoffence
+    "rmst_diff",  # difference in restricted mean time free of reoffence
+    "cost_diff",  # difference in mean cost of reoffending (Home Office unit costs)
+)
+
+
+class ConfigError(ValueError):
+    """A programme configuration that cannot be used; the message says where and what to do."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class DataConfig(_Section):
+    extract_dir: Path = Path("data/synthetic")
+
+
+class TreatedConfig(_Section):
+    # Field -> allowed values on programme_episodes (e.g. disposal_type: [conditional_caution]).
+    where: dict[str, list[str]] = Field(default_factory=dict)
+    # Intention to treat by default: everyone who started counts as treated.
+    include_non_completers: bool = True
+
+    @field_validator("where", mode="before")
+    @classmethod
+    def _scalars_to_lists(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: v if isinstance(v, list) else [v] for k, v in value.items()}
+        return value
+
+
+class ComparisonConfig(_Section):
+    pool_reasons: list[Literal[POOL_REASONS]] = Field(min_length=1)  # type: ignore[valid-type]
+    # A pool person listed with several index dates: keep the first eligible one, or all of them
+    # (then analyses must cluster on person_id). See docs/decisions/0201-cohort-assembly.md.
+    index_dates: Literal["first_eligible", "all"] = "first_eligible"
+
+    @field_validator("pool_reasons")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("pool_reasons lists a reason twice")
+        return value
+
+
+class EligibilityConfig(_Section):
+    age_min: int | None = Field(None, ge=10, le=120)  # completed years at the index date
+    age_max: int | None = Field(None, ge=10, le=120)
+    sexes: list[Literal[SEXES]] | None = None  # type: ignore[valid-type]
+    areas: list[Literal[AREAS]] | None = None  # type: ignore[valid-type]
+    max_prior_convictions: int | None = Field(None, ge=0)
+    max_prior_recorded: int | None = Field(None, ge=0)
+    index_date_from: dt.date | None = None  # inclusive
+    index_date_to: dt.date | None = None  # inclusive
+
+    @model_validator(mode="after")
+    def _ranges(self) -> EligibilityConfig:
+        if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
+            raise ValueError(f"age_min ({self.age_min}) is above age_max ({self.age_max})")
+        if (self.index_date_from is not None and self.index_date_to is not None
+                and self.index_date_from > self.index_date_to):
+            raise ValueError(
+                f"index_date_from ({self.index_date_from}) is after index_date_to "
+                f"({self.index_date_to})"
+            )
+        return self
+
+
+class CovariatesConfig(_Section):
+    include: list[str] = Field(min_length=1)  # the propensity model's covariates
+    categorical: list[str] = Field(default_factory=list)  # entered as indicator columns
+
+
+class DesignConfig(_Section):
+    method: Literal["matching", "weighting"] = "matching"
+    caliper: float | None = Field(0.2, gt=0)  # in SDs of the logit propensity (Austin 2011)
+    ratio: int = Field(1, ge=1)
+    replace: bool = False
+    exact: list[str] = Field(default_factory=list)  # match exactly within these strata
+    estimand: Literal["ATT", "ATE", "ATC"] = "ATT"
+    trim: float | None = Field(None, ge=0, lt=0.5)  # drop propensity outside [trim, 1 - trim]
+
+    @model_validator(mode="after")
+    def _estimand(self) -> DesignConfig:
+        if self.method == "matching" and self.estimand == "ATE":
+            raise ValueError(
+                "matching estimates the ATT (or ATC); use method: weighting for the ATE"
+            )
+        return self
+
+
+class OutcomesConfig(_Section):
+    window_days: int = Field(365, gt=0)  # follow-up for an offence to count
+    waiting_days: int = Field(182, ge=0)  # further time for it to be proven (MoJ: six months)
+    readouts: list[int] = Field(default_factory=lambda: [91, 182, 365, 730])
+    # Names and values as evaluation.outcomes.reoffending.OutcomeSpec takes them.
+    # Custody during follow-up: "exclude_time" removes custody days from days_at_risk;
+    # "censor" also censors time to reoffence at the first custody day.
+    custody: Literal["exclude_time", "censor"] = "exclude_time"
+    # A row whose follow-up is incomplete at the cut-off: kept (survival only) or excluded.
+    too_late: Literal["keep", "exclude"] = "keep"
+
+    @field_validator("readouts")
+    @classmethod
+    def _readouts(cls, value: list[int]) -> list[int]:
+        if any(v <= 0 for v in value):
+            raise ValueError("readouts must be positive numbers of days")
+        if value != sorted(set(value)):
+            raise ValueError(f"readouts must be increasing without repeats, got {value}")
+        return value
+
+    @property
+    def follow_up_days(self) -> int:
+        """Days after the index date the data must cover: window plus waiting period."""
+        return self.window_days + self.waiting_days
+
+
+class BalanceConfig(_Section):
+    smd_good: float = Field(0.10, gt=0)  # |SMD| below this: balanced
+    smd_fail: float = Field(0.20, gt=0)  # |SMD| above this: imbalance fails the design
+    variance_ratio_min: float = Field(0.5, gt=0)
+    variance_ratio_max: float = Field(2.0, gt=0)
+
+    @model_validator(mode="after")
+    def _order(self) -> BalanceConfig:
+        if self.smd_good > self.smd_fail:
+            raise ValueError(f"smd_good ({self.smd_good}) is above smd_fail ({self.smd_fail})")
+        if self.variance_ratio_min >= self.variance_ratio_max:
+            raise ValueError("variance_ratio_min must be below variance_ratio_max")
+        return self
+
+
+class DisclosureConfig(_Section):
+    threshold: int = Field(10, ge=1)  # cells below this are suppressed ([c])
+    low_reliability_events: int = Field(30, ge=1)  # estimates from fewer events flagged [u]
+
+
+class BootstrapConfig(_Section):
+    enabled: bool = False
+    n_resamples: int = Field(1000, ge=50)
+
+
+class ProgrammeConfig(_Section):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str = Field(min_length=1)
+    programme: Literal[PROGRAMMES]  # type: ignore[valid-type]
+    description: str = Field(min_length=1)
+    data: DataConfig = Field(default_factory=DataConfig)
+    treated: TreatedConfig = Field(default_factory=TreatedConfig)
+    comparison: ComparisonConfig
+    eligibility: EligibilityConfig = Field(default_factory=EligibilityConfig)
+    covariates: CovariatesConfig
+    design: DesignConfig = Field(default_factory=DesignConfig)
+    outcomes: OutcomesConfig = Field(default_factory=OutcomesConfig)
+    headline: Literal[HEADLINE_OUTCOMES]  # type: ignore[valid-type]
+    balance: BalanceConfig = Field(default_factory=BalanceConfig)
+    disclosure: DisclosureConfig = Field(default_factory=DisclosureConfig)
+    seed: int = Field(20190930, ge=0)
+    bootstrap: BootstrapConfig = Field(default_factory=BootstrapConfig)
+
+    _source: Path | None = PrivateAttr(default=None)
+    _overrides: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> ProgrammeConfig:
+        fields = programme_fields(self.programme)
+        for key, values in self.treated.where.items():
+            if key not in fields:
+                raise ValueError(
+                    f"treated.where: '{key}' is not a programme_episodes field of "
+                    f"{self.programme}{_suggest(key, fields)}; valid: {', '.join(fields)}"
+                )
+            allowed = PROGRAMME_EPISODES.column(key).allowed
+            if allowed is not None:
+                bad = [v for v in values if v not in allowed]
+                if bad:
+                    raise ValueError(
+                        f"treated.where.{key}: {bad} not allowed; use one of {', '.join(allowed)}"
+                    )
+        if not self.treated.include_non_completers and self.programme != "princes_trust":
+            raise ValueError(
+                "treated.include_non_completers: false needs a completion field, which only "
+                "princes_trust episodes have (pt_completed)"
+            )
+        known = available_covariates(self.programme)
+        for where, names in (
+            ("covariates.include", self.covariates.include),
+            ("covariates.categorical", self.covariates.categorical),
+            ("design.exact", self.design.exact),
+        ):
+            for cov in names:
+                if cov in NOT_COVARIATES and cov in fields:
+                    raise ValueError(f"{where}: '{cov}' cannot be a covariate: it "
+                                     f"{NOT_COVARIATES[cov]}")
+                if cov not in known:
+                    raise ValueError(
+                        f"{where}: unknown covariate '{cov}'{_suggest(cov, known)}; "
+                        f"available for {self.programme}: {', '.join(known)}"
+                    )
+            if len(set(names)) != len(names):
+                raise ValueError(f"{where} lists a covariate twice")
+        stray = [c for c in self.covariates.categorical if c not in self.covariates.include]
+        if stray:
+            raise ValueError(f"covariates.categorical: {stray} not in covariates.include")
+        return self
+
+    # Derived values: properties, so they are recomputed whenever the object is rebuilt.
+    @property
+    def source(self) -> Path | None:
+        """The YAML file this configuration was read from (None if built in code)."""
+        return self._source
+
+    @property
+    def overrides(self) -> dict[str, Any]:
+        """Dotted overrides applied on top of the file, for provenance."""
+        return dict(self._overrides)
+
+    @property
+    def secondary_outcomes(self) -> list[str]:
+        """Every outcome other than the pre-declared headline: reported as secondary."""
+        return [o for o in HEADLINE_OUTCOMES if o != self.headline]
+
+    @property
+    def follow_up_days(self) -> int:
+        return self.outcomes.follow_up_days
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, to stamp into every output's provenance."""
+        return self.model_dump(mode="json")
+
+    def with_overrides(self, overrides: dict[str, Any] | list[str]) -> ProgrammeConfig:
+        """A new, re-validated config with dotted keys replaced (``{"outcomes.window_days": 182}``
+        or ``["outcomes.window_days=182"]``); string values are read as YAML (``"[91, 182]"``)."""
+        if isinstance(overrides, list):
+            overrides = parse_overrides(overrides)
+        raw = self.model_dump(mode="python")
+        for key, value in overrides.items():
+            if isinstance(value, str):
+                value = _yaml_scalar(key, value)
+            _set_dotted(raw, key, value)
+        where = f"{self._source or self.name} with overrides {overrides}"
+        new = _validate(raw, where)
+        new._source = self._source
+        new._overrides = {**self._overrides, **overrides}
+        return new
+
+
+def programme_fields(programme: str) -> list[str]:
+    """The programme-specific fields of the contract that belong to ``programme``."""
+    return [c.name for c in PROGRAMME_FIELDS if c.programme == programme]
+
+
+def available_covariates(programme: str) -> list[str]:
+    """Covariates a ``programme`` config may name: the built ones plus its baseline fields."""
+    own = [f for f in programme_fields(programme) if f not in NOT_COVARIATES]
+    return [*BASE_COVARIATES, *own]
+
+
+def config_dir() -> Path:
+    """Directory of the programme YAML files (``$EVALUATION_CONFIG_DIR`` or the repo's)."""
+    env = os.environ.get(CONFIG_DIR_ENV)
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "config" / "programmes"
+
+
+def list_programmes() -> list[str]:
+    """Names of the programme configurations available (YAML file stems), sorted."""
+    return sorted(p.stem for p in config_dir().glob("*.yaml"))
+
+
+def load_programme_config(path_or_name: str | Path) -> ProgrammeConfig:
+    """Read and validate a programme YAML file, given a path or a name such as ``"iom"``."""
+    path = Path(path_or_name)
+    if path.suffix not in (".yaml", ".yml") and not path.exists():
+        names = list_programmes()
+        path = config_dir() / f"{path_or_name}.yaml"
+        if not path.exists():
+            raise ConfigError(
+                f"no programme configuration named '{path_or_name}' in {config_dir()}"
+                f"{_suggest(str(path_or_name), names)}; available: {', '.join(names) or 'none'}"
+            )
+    if not path.exists():
+        raise ConfigError(f"{path}: no such configuration file")
+    try:
+        raw = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    config = _validate(raw, str(path))
+    if config.name != path.stem:
+        raise ConfigError(
+            f"{path}: name '{config.name}' differs from the file name '{path.stem}'; "
+            "make them the same so outputs can be traced to their configuration"
+        )
+    config._source = path
+    return config
+
+
+def parse_overrides(items: list[str]) -> dict[str, str]:
+    """``["outcomes.window_days=182"]`` -> ``{"outcomes.window_days": "182"}``."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"override '{item}' is not of the form section.key=value")
+        out[key.strip()] = value.strip()
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Internals: validation errors in words, dotted keys, YAML without duplicate keys.
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe loader that rejects a key given twice (PyYAML would silently keep the last)."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key '{key}' is given twice", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _suggest(word: str, candidates: list[str] | tuple[str, ...], prefix: str = "") -> str:
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.5)
+    return f" (did you mean '{prefix}{close[0]}'?)" if close else ""
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The section model found by following ``loc`` from ProgrammeConfig (None if not a model)."""
+    model: type[BaseModel] | None = ProgrammeConfig
+    for part in loc:
+        if model is None or part not in model.model_fields:
+            return None
+        model = _as_model(model.model_fields[part].annotation)
+    return model
+
+
+def _as_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        for arg in typing.get_args(annotation):
+            found = _as_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _describe(error: dict) -> str:
+    loc = tuple(p for p in error["loc"] if isinstance(p, str))
+    dotted = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        valid = list(parent.model_fields) if parent is not None else []
+        prefix = "".join(f"{p}." for p in loc[:-1])
+        return (
+            f"unknown key '{dotted}'{_suggest(loc[-1], valid, prefix)}; valid keys here: "
+            f"{', '.join(valid)}"
+        )
+    if error["type"] == "missing":
+        return f"required key '{dotted}' is missing"
+    message = error["msg"].removeprefix("Value error, ")
+    if error["loc"]:
+        return f"'{dotted}': {message} (got {error.get('input')!r})"
+    return message
+
+
+def _validate(raw: dict, where: str) -> ProgrammeConfig:
+    try:
+        return ProgrammeConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = "\n  - ".join(_describe(e) for e in exc.errors())
+        raise ConfigError(f"{where}: invalid programme configuration:\n  - {problems}") from None
+
+
+def _yaml_scalar(key: str, text: str) -> Any:
+    try:
+        return yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"override {key}={text!r}: value is not valid YAML: {exc}") from exc
+
+
+def _set_dotted(raw: dict, key: str, value: Any) -> None:
+    parts = key.split(".")
+    node: Any = raw
+    for i, part in enumerate(parts[:-1]):
+        if not isinstance(node, dict):
+            raise ConfigError(f"override '{key}': '{'.'.join(parts[:i])}' is not a section")
+        child = node.get(part)
+        if child is None:  # a section not given, or an optional one left empty
+            child = node[part] = {}
+        node = child
+    if not isinstance(node, dict):
+        raise ConfigError(f"override '{key}': '{'.'.join(parts[:-1])}' is not a section")
+    node[parts[-1]] = value
