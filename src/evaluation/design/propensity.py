@@ -1,0 +1,211 @@
+"""Propensity score model: P(treated | covariates) by maximum-likelihood logistic regression.
+
+Why statsmodels ``Logit`` (Newton, tight tolerance) and not scikit-learn's default
+``LogisticRegression``: the latter penalises (C=1) and stops at tol 1e-4 on unscaled inputs, so it
+does not reproduce R ``glm`` beyond the second decimal (domain-facts §7). An unpenalised Newton fit
+agrees with R to about 1e-7 (tests/reference/matchit).
+
+The design matrix is built here, explicitly, so the same columns can be rebuilt for ``predict``:
+numeric covariates as they are; ``categorical`` as 0/1 indicators with the first (sorted) level as
+reference; ``splines`` as a cubic B-spline basis (scikit-learn ``SplineTransformer``, knots at
+quantiles, first basis column dropped because the basis sums to one); ``interactions`` as products
+of two numeric covariates.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from sklearn.preprocessing import SplineTransformer
+
+_EPS = 1e-8  # fitted probabilities closer than this to 0 or 1 mean (quasi-)separation
+
+
+def _rows_text(index: pd.Index, limit: int = 5) -> str:
+    shown = ", ".join(repr(i) for i in list(index[:limit]))
+    more = f" and {len(index) - limit} more" if len(index) > limit else ""
+    return f"{shown}{more}"
+
+
+def treatment_array(df: pd.DataFrame, treatment_col: str) -> np.ndarray:
+    """The 0/1 treatment column as int, or a ValueError naming the offending rows."""
+    if treatment_col not in df.columns:
+        raise ValueError(f"treatment column {treatment_col!r} not in the data")
+    values = pd.to_numeric(df[treatment_col], errors="coerce")
+    bad = df.index[~values.isin([0, 1]).to_numpy()]
+    if len(bad):
+        raise ValueError(
+            f"treatment column {treatment_col!r} must hold only 0/1; rows {_rows_text(bad)} do not"
+        )
+    t = values.to_numpy(dtype=int)
+    if t.min() == t.max():
+        raise ValueError(
+            f"treatment column {treatment_col!r} holds only {t[0]}; both groups are needed"
+        )
+    return t
+
+
+def check_columns(df: pd.DataFrame, columns: Sequence[str]) -> None:
+    """Columns exist and have no missing values (rows named); never drop rows silently."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"column(s) {missing} not in the data; columns are {list(df.columns)}")
+    for c in columns:
+        bad = df.index[df[c].isna().to_numpy()]
+        if len(bad):
+            raise ValueError(
+                f"covariate {c!r} has {len(bad)} missing value(s) at rows {_rows_text(bad)}; "
+                "impute or exclude them (through the attrition ledger) before fitting"
+            )
+
+
+class PropensityModel:
+    """Logistic propensity model; ``fit`` returns self, fitted state ends in ``_``.
+
+    Parameters
+    ----------
+    covariates : numeric covariates entered linearly.
+    categorical : covariates entered as indicators (reference = first sorted level).
+    splines : numeric covariates entered as a cubic B-spline (``n_knots`` quantile knots).
+    interactions : pairs of numeric covariates whose product is added.
+    """
+
+    def __init__(
+        self,
+        covariates: Sequence[str] = (),
+        categorical: Sequence[str] = (),
+        splines: Sequence[str] = (),
+        interactions: Sequence[tuple[str, str]] = (),
+        n_knots: int = 4,
+        maxiter: int = 100,
+    ) -> None:
+        self.covariates = covariates
+        self.categorical = categorical
+        self.splines = splines
+        self.interactions = interactions
+        self.n_knots = n_knots
+        self.maxiter = maxiter
+
+    # ------------------------------------------------------------------ design matrix
+    def _all_columns(self) -> list[str]:
+        cols = list(self.covariates) + list(self.categorical) + list(self.splines)
+        for a, b in self.interactions:
+            cols += [a, b]
+        return list(dict.fromkeys(cols))
+
+    def _design(self, df: pd.DataFrame, fitting: bool) -> pd.DataFrame:
+        check_columns(df, self._all_columns())
+        parts: list[pd.DataFrame] = [pd.DataFrame({"const": 1.0}, index=df.index)]
+        for c in self.covariates:
+            values = pd.to_numeric(df[c], errors="coerce")
+            bad = df.index[values.isna().to_numpy()]
+            if len(bad):
+                raise ValueError(
+                    f"covariate {c!r} is not numeric at rows {_rows_text(bad)}; "
+                    "list it under categorical= if it is a category"
+                )
+            parts.append(values.astype(float).to_frame(c))
+        if fitting:
+            self.levels_ = {c: sorted(df[c].astype(str).unique()) for c in self.categorical}
+            self.spline_transformers_ = {}
+        for c in self.categorical:
+            levels = self.levels_[c]
+            values = df[c].astype(str)
+            unknown = df.index[~values.isin(levels).to_numpy()]
+            if len(unknown):
+                raise ValueError(
+                    f"categorical covariate {c!r} has levels not seen in fitting at rows "
+                    f"{_rows_text(unknown)}: {sorted(values[~values.isin(levels)].unique())}"
+                )
+            for level in levels[1:]:
+                parts.append((values == level).astype(float).to_frame(f"{c}[{level}]"))
+        for c in self.splines:
+            x = df[[c]].astype(float).to_numpy()
+            if fitting:
+                st = SplineTransformer(n_knots=self.n_knots, degree=3, knots="quantile",
+                                       extrapolation="linear")
+                self.spline_transformers_[c] = st.fit(x)
+            basis = self.spline_transformers_[c].transform(x)[:, 1:]
+            names = [f"{c}[bs{j}]" for j in range(1, basis.shape[1] + 1)]
+            parts.append(pd.DataFrame(basis, index=df.index, columns=names))
+        for a, b in self.interactions:
+            prod = df[a].astype(float) * df[b].astype(float)
+            parts.append(prod.to_frame(f"{a}:{b}"))
+        X = pd.concat(parts, axis=1)
+        if fitting:
+            self.design_columns_ = list(X.columns)
+        return X[self.design_columns_]
+
+    def _check_separation_by_level(self, df: pd.DataFrame, t: np.ndarray) -> None:
+        """A category level with only treated (or only control) people separates perfectly."""
+        for c in self.categorical:
+            tab = pd.crosstab(df[c].astype(str), t)
+            for level, row in tab.iterrows():
+                if (row == 0).any():
+                    only = "treated" if row.get(0, 0) == 0 else "comparison"
+                    rows = df.index[(df[c].astype(str) == level).to_numpy()]
+                    raise ValueError(
+                        f"perfect separation: level {level!r} of {c!r} holds only {only} people "
+                        f"(rows {_rows_text(rows)}); merge the level, match exactly on {c!r}, "
+                        "or exclude those rows through the attrition ledger"
+                    )
+
+    # ------------------------------------------------------------------ API
+    def fit(self, df: pd.DataFrame, treatment_col: str = "treated") -> PropensityModel:
+        t = treatment_array(df, treatment_col)
+        X = self._design(df, fitting=True)
+        self._check_separation_by_level(df, t)
+        rank = np.linalg.matrix_rank(X.to_numpy())
+        if rank < X.shape[1]:
+            raise ValueError(
+                f"the propensity design matrix is rank deficient ({rank} < {X.shape[1]} columns "
+                f"{self.design_columns_}); drop a collinear covariate"
+            )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # separation is checked explicitly below
+            try:
+                res = sm.Logit(t, X).fit(method="newton", maxiter=self.maxiter, tol=1e-10,
+                                         disp=False)
+            except Exception as exc:  # statsmodels raises on exact separation
+                raise ValueError(f"perfect separation in the propensity model: {exc}") from exc
+            p = np.asarray(res.predict(X))
+        extreme = df.index[(p < _EPS) | (p > 1 - _EPS)]
+        if len(extreme):
+            raise ValueError(
+                f"(quasi-)perfect separation: fitted propensity within {_EPS} of 0 or 1 at rows "
+                f"{_rows_text(extreme)}; these people have no counterpart in the other group "
+                "(check covariates that define eligibility) - exclude them through the attrition "
+                "ledger or simplify the model"
+            )
+        if not res.mle_retvals.get("converged", True):
+            raise ValueError(f"the propensity model did not converge in {self.maxiter} iterations")
+        self.result_ = res
+        self.coef_ = pd.Series(np.asarray(res.params), index=self.design_columns_, name="coef")
+        self.summary_ = pd.DataFrame(
+            {
+                "term": self.design_columns_,
+                "coef": np.asarray(res.params),
+                "std_error": np.asarray(res.bse),
+                "z": np.asarray(res.tvalues),
+                "p_value": np.asarray(res.pvalues),
+            }
+        )
+        self.logit_ = pd.Series(X.to_numpy() @ self.coef_.to_numpy(), index=df.index, name="logit")
+        self.propensity_ = pd.Series(p, index=df.index, name="propensity")
+        self.treatment_col_ = treatment_col
+        return self
+
+    def predict(self, df: pd.DataFrame) -> pd.Series:
+        """Propensity for new rows with the fitted coefficients."""
+        lin = self.predict_logit(df)
+        return pd.Series(1.0 / (1.0 + np.exp(-lin.to_numpy())), index=df.index, name="propensity")
+
+    def predict_logit(self, df: pd.DataFrame) -> pd.Series:
+        if not hasattr(self, "coef_"):
+            raise ValueError("PropensityModel is not fitted; call fit(df) first")
+        X = self._design(df, fitting=False)
+        return pd.Series(X.to_numpy() @ self.coef_.to_numpy(), index=df.index, name="logit")
