@@ -69,7 +69,6 @@ NOT_COVARIATES = {
 HEADLINE_OUTCOMES = (
     "reoffended_rd",  # difference in proportion reoffending within the window (JDL rate)
     "reoffended_rr",  # ratio of proportions reoffending
-    "reoffended_or",  # odds ratio
     "n_reoffences_rr",  # rate ratio of proven reoffences per person-time (frequency)
     "time_to_reoffence_hr",  # Cox hazard ratio for time to first proven reoffence
     "rmst_diff",  # difference in restricted mean time free of reoffence
@@ -204,6 +203,14 @@ class BalanceConfig(_Section):
         return self
 
 
+class PowerConfig(_Section):
+    """Planning values for the minimum detectable effect, fixed before outcomes are seen."""
+
+    baseline_rate: float = Field(0.25, gt=0, lt=1)  # expected one-year rate without the programme
+    alpha: float = Field(0.05, gt=0, lt=1)
+    power: float = Field(0.8, gt=0, lt=1)
+
+
 class DisclosureConfig(_Section):
     threshold: int = Field(10, ge=1)  # cells below this are suppressed ([c])
     low_reliability_events: int = Field(30, ge=1)  # estimates from fewer events flagged [u]
@@ -228,6 +235,7 @@ class ProgrammeConfig(_Section):
     outcomes: OutcomesConfig = Field(default_factory=OutcomesConfig)
     headline: Literal[HEADLINE_OUTCOMES]  # type: ignore[valid-type]
     balance: BalanceConfig = Field(default_factory=BalanceConfig)
+    power: PowerConfig = Field(default_factory=PowerConfig)
     disclosure: DisclosureConfig = Field(default_factory=DisclosureConfig)
     seed: int = Field(20190930, ge=0)
     bootstrap: BootstrapConfig = Field(default_factory=BootstrapConfig)
