@@ -73,8 +73,21 @@ def test_separation_by_category_level_names_level(df):
 def test_quasi_separation_continuous_names_rows():
     x = np.linspace(-3, 3, 60)
     d = pd.DataFrame({"x": x, "treated": (x > 0).astype(int)})
-    with pytest.raises(ValueError, match="separation.*at rows 0, 1, 2"):
+    # every treated person (x > 0, rows 30-59) sits at a fitted propensity of 1: the error names
+    # those treated rows
+    with pytest.raises(ValueError, match="separation.*for treated rows 3[0-9]"):
         PropensityModel(["x"]).fit(d)
+
+
+def test_comparison_people_far_from_any_treated_are_counted_not_fatal():
+    # one comparison person with a huge prior count: fitted propensity ~0, harmless for the ATT
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=200)
+    t = (rng.uniform(size=200) < 1 / (1 + np.exp(-x))).astype(int)
+    d = pd.DataFrame({"x": np.r_[x, -60.0], "treated": np.r_[t, 0]})
+    pm = PropensityModel(["x"]).fit(d)
+    assert pm.n_extreme_ >= 1
+    assert pm.propensity_.iloc[-1] < 1e-8
 
 
 def test_unseen_level_at_predict(df):

@@ -173,14 +173,19 @@ class PropensityModel:
             except Exception as exc:  # statsmodels raises on exact separation
                 raise ValueError(f"perfect separation in the propensity model: {exc}") from exc
             p = np.asarray(res.predict(X))
-        extreme = df.index[(p < _EPS) | (p > 1 - _EPS)]
+        # A treated person with a fitted propensity of (almost) 1 has no counterpart in the
+        # comparison group: the effect on the treated cannot be estimated for them, so stop.
+        # Comparison people with a propensity of (almost) 0 (e.g. far heavier offending than
+        # anyone treated) are merely never chosen; they are counted in ``n_extreme_``.
+        extreme = df.index[(t == 1) & (p > 1 - _EPS)]
         if len(extreme):
             raise ValueError(
-                f"(quasi-)perfect separation: fitted propensity within {_EPS} of 0 or 1 at rows "
-                f"{_rows_text(extreme)}; these people have no counterpart in the other group "
-                "(check covariates that define eligibility) - exclude them through the attrition "
-                "ledger or simplify the model"
+                f"(quasi-)perfect separation: fitted propensity within {_EPS} of 1 for treated "
+                f"rows {_rows_text(extreme)}; these people have no counterpart in the comparison "
+                "group (check covariates that define eligibility) - exclude them through the "
+                "attrition ledger or simplify the model"
             )
+        self.n_extreme_ = int(((p < _EPS) | (p > 1 - _EPS)).sum())
         if not res.mle_retvals.get("converged", True):
             raise ValueError(f"the propensity model did not converge in {self.maxiter} iterations")
         self.result_ = res
