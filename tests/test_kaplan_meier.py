@@ -142,3 +142,16 @@ def test_zero_weight_people_change_nothing_and_are_not_counted(small):
         kept, "time", "event", "treated")
     pd.testing.assert_frame_equal(a.survival_table_, b.survival_table_)
     assert a.at_risk_table([0])["n_at_risk"].sum() == len(kept)
+
+
+def test_plot_suppresses_small_numbers_at_risk(small):
+    km = KaplanMeierByGroup().fit(small, "time", "event", "treated")
+    risk = km.at_risk_table([0, 250, 500])
+    small_counts = risk.loc[(risk["n_at_risk"] > 0) & (risk["n_at_risk"] < 40), "n_at_risk"]
+    assert len(small_counts), "fixture should have some counts under 40 at these times"
+    fig, ax = plt.subplots()
+    km.plot(ax=ax, times=[0, 250, 500], min_count=40)
+    texts = [t.get_text() for t in ax.texts]
+    assert "[c]" in texts
+    assert not any(t == str(int(n)) for n in small_counts for t in texts)
+    plt.close(fig)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.attrition import Attrition
-from evaluation.cohort import GROUP_COL, Cohort, build_cohort
+from evaluation.cohort import Cohort, build_cohort
 from evaluation.config import ProgrammeConfig
 from evaluation.design.balance import balance_status, balance_table, common_support
 from evaluation.design.matching import NearestNeighbourMatcher
@@ -320,12 +320,6 @@ def evaluate_programme(config: ProgrammeConfig, extract: Extract) -> ProgrammeEv
     balance_after = _balance(design_frame, config, weights=weights)
     support = common_support(design_frame, "propensity", "treated")
     analysis = design_frame.loc[design_frame["weight"] > 0].copy()
-    if design_summary["method"] == "matching":
-        dropped = design_frame["weight"] <= 0
-        design_frame_kept = attrition.exclude(design_frame, dropped,
-                                              "not selected as a match", STAGE_DESIGN) \
-            if False else design_frame  # the matcher records its own exclusions
-        del design_frame_kept
     power = _power(analysis, config)
 
     # 2. Outcomes for the analysis set; the whole eligible pool only for the naive comparison.

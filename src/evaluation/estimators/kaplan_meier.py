@@ -247,8 +247,13 @@ class KaplanMeierByGroup:
 
     def plot(self, ax=None, times: Sequence[float] | None = None,
              labels: Mapping | None = None, ci: bool = True,
-             ylabel: str = "proportion not yet reoffended"):
-        """Step curves with shaded intervals and a numbers-at-risk table (people) under the axes."""
+             ylabel: str = "proportion not yet reoffended", min_count: int | None = None,
+             xlabel: str | None = None):
+        """Step curves with shaded intervals and a numbers-at-risk table (people) under the axes.
+
+        ``min_count`` applies disclosure control to that table: a number of people at risk from
+        1 to ``min_count - 1`` is printed as ``[c]`` (GSS marker for a suppressed count).
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -268,7 +273,7 @@ class KaplanMeierByGroup:
                                 color=colour, alpha=0.15, linewidth=0)
         ax.set_ylim(0, 1.02)
         ax.set_xlim(0, tmax)
-        ax.set_xlabel(self.duration_col)
+        ax.set_xlabel(xlabel or self.duration_col)
         ax.set_ylabel(ylabel)
         ax.legend(loc="lower left", frameon=False)
         ax.set_xticks(list(times))
@@ -282,6 +287,7 @@ class KaplanMeierByGroup:
                     va="top", fontsize=8, color=COLOURS[k % len(COLOURS)], clip_on=False)
             for time_, n in risk.loc[risk["group"] == g, ["time", "n_at_risk"]].itertuples(
                     index=False):
-                ax.text(time_, y, f"{int(n)}", transform=trans, ha="center", va="top",
+                shown = "[c]" if min_count and 0 < n < min_count else f"{int(n)}"
+                ax.text(time_, y, shown, transform=trans, ha="center", va="top",
                         fontsize=8, clip_on=False)
         return ax

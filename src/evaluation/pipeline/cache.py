@@ -1,0 +1,132 @@
+"""Content hashes and stamp files: rerun a report only when something it depends on changed.
+
+A job's cache key is the SHA-256 of its notebook bytes, its parameters (canonical JSON), the
+SHA-256 of every input file, the versions of the direct dependencies, the Python version and the
+source of the ``evaluation`` package itself (its version number does not change while the code
+does). The key is written to a stamp file in the job's output directory after a successful run;
+a later run with the same key and all recorded outputs still present is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from collections.abc import Iterable, Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+STAMP_NAME = ".evaluation-stamp.json"
+
+#: Direct dependencies whose versions are recorded in the manifest and enter the cache key.
+DIRECT_DEPENDENCIES: tuple[str, ...] = (
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "lifelines",
+    "scikit-learn",
+    "matplotlib",
+    "pandera",
+    "papermill",
+    "nbconvert",
+    "pyarrow",
+    "pydantic",
+    "PyYAML",
+)
+
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, read in chunks so large extracts do not fill memory."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def package_versions(packages: Iterable[str] = DIRECT_DEPENDENCIES) -> dict[str, str]:
+    """Installed version of each package ("not installed" when absent), in the order given."""
+    versions: dict[str, str] = {}
+    for name in packages:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def python_version() -> str:
+    return platform.python_version()
+
+
+def library_source_hash() -> str:
+    """SHA-256 over the ``evaluation`` package's .py files, so library edits invalidate caches."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no whitespace variation: equal values give equal strings."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def cache_components(
+    notebook: Path,
+    parameters: Mapping[str, Any],
+    inputs: Mapping[str, str],
+    versions: Mapping[str, str],
+    library_hash: str,
+) -> dict[str, Any]:
+    """Everything a report's result depends on, as a JSON-able dict (kept in the stamp to explain
+    why a job reran)."""
+    return {
+        "notebook_sha256": sha256_file(notebook),
+        "parameters": dict(parameters),
+        "inputs": dict(sorted(inputs.items())),
+        "packages": dict(versions),
+        "python": python_version(),
+        "evaluation_source_sha256": library_hash,
+    }
+
+
+def cache_key(components: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(components).encode()).hexdigest()
+
+
+def read_stamp(output_dir: Path) -> dict[str, Any] | None:
+    """The stamp of the last successful run, or None when absent or unreadable."""
+    path = output_dir / STAMP_NAME
+    try:
+        stamp = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return stamp if isinstance(stamp, dict) else None
+
+
+def write_stamp(output_dir: Path, stamp: Mapping[str, Any]) -> Path:
+    path = output_dir / STAMP_NAME
+    path.write_text(json.dumps(stamp, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def remove_stamp(output_dir: Path) -> None:
+    (output_dir / STAMP_NAME).unlink(missing_ok=True)
+
+
+def stamp_is_fresh(stamp: Mapping[str, Any] | None, key: str, required: Iterable[Path]) -> bool:
+    """True when the stamp carries ``key`` and every file the last run produced still exists."""
+    if not stamp or stamp.get("key") != key:
+        return False
+    return all(Path(p).is_file() for p in required)

@@ -1,0 +1,227 @@
+"""``reports/index.html``: one page linking every report and everything each notebook wrote.
+
+Plain, accessible HTML (language, title, headings, table with a caption and header scopes,
+status in words not only colour, alt text on every image) and self-contained: no scripts,
+fonts or styles from the internet (CI and many police networks are offline).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import struct
+from pathlib import Path
+from urllib.parse import quote
+
+from evaluation.pipeline.manifest import MANIFEST_NAME
+from evaluation.pipeline.run import JobResult, RunSummary
+
+INDEX_NAME = "index.html"
+SYNTHETIC_NOTICE = (
+    "These reports are built on SYNTHETIC data: they exercise the methods and the code, "
+    "and say nothing about any real programme, area or person."
+)
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
+  line-height: 1.5; color: #1b1b1b; background: #fff; max-width: 60rem; margin: 0 auto;
+  padding: 1rem; }
+.synthetic { border: 3px solid #d4351c; padding: 0.5rem 1rem; font-weight: bold; margin: 0; }
+table { border-collapse: collapse; margin: 1rem 0; }
+caption { text-align: left; font-weight: bold; padding-bottom: 0.25rem; }
+th, td { border: 1px solid #b1b4b6; padding: 0.25rem 0.5rem; text-align: left;
+  vertical-align: top; }
+thead th { background: #f3f2f1; }
+.status-ok, .status-cached { color: #00703c; font-weight: bold; }
+.status-failed { color: #d4351c; font-weight: bold; }
+figure { display: inline-block; margin: 0.5rem 1rem 0.5rem 0; vertical-align: top; }
+figure img { max-width: 18rem; height: auto; border: 1px solid #b1b4b6; }
+a { color: #1d70b8; }
+a:focus { outline: 3px solid #ffdd00; }
+@media print { body { max-width: none; } a { color: inherit; } }
+"""
+
+_STATUS_WORDS = {
+    "ok": "ok",
+    "cached": "ok (cached: inputs unchanged, not recomputed)",
+    "failed": "FAILED",
+}
+
+
+def _href(path: Path, root: Path) -> str:
+    """Relative, URL-quoted link from the index to ``path``."""
+    rel = os.path.relpath(Path(path).resolve(), root)
+    return quote(Path(rel).as_posix())
+
+
+def _link(path: Path | None, root: Path, text: str) -> str:
+    if path is None or not Path(path).is_file():
+        return ""
+    return f'<a href="{_href(path, root)}">{html.escape(text)}</a>'
+
+
+def png_description(path: Path) -> str | None:
+    """The PNG's ``Description`` (or ``Title``) text chunk, as matplotlib writes with
+    ``savefig(..., metadata={"Description": alt})``: the figure's alt text travels with it."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    found: dict[str, str] = {}
+    pos = 8
+    while pos + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
+        if kind == b"tEXt" and b"\x00" in body:
+            key, _, value = body.partition(b"\x00")
+            found[key.decode("latin-1")] = value.decode("latin-1")
+        elif kind == b"iTXt" and b"\x00" in body:
+            key, _, rest = body.partition(b"\x00")
+            if rest[:1] == b"\x00":  # uncompressed: flag, method, language\0, keyword\0, text
+                parts = rest[2:].split(b"\x00", 2)
+                if len(parts) == 3:
+                    found[key.decode("latin-1")] = parts[2].decode("utf-8", "replace")
+        elif kind in (b"IDAT", b"IEND"):
+            break
+        pos += 12 + length
+    return found.get("Description") or found.get("Title")
+
+
+def _figure_alt(path: Path, job: JobResult) -> str:
+    described = png_description(path) if path.suffix.lower() == ".png" else None
+    if described:
+        return described
+    words = path.stem.replace("_", " ").replace("-", " ")
+    return f"Figure '{words}' from the {job.name} report (no description recorded)"
+
+
+def _status_cell(job: JobResult) -> str:
+    words = html.escape(_STATUS_WORDS[job.status])
+    text = f'<span class="status-{job.status}">{words}</span>'
+    if job.status == "failed":
+        text += f": {html.escape(job.failure_text())}"
+    return text
+
+
+def _job_section(job: JobResult, root: Path) -> str:
+    kinds = job.outputs_by_kind()
+    anchor = f"report-{job.name}"
+    parts = [
+        f'<section aria-labelledby="{anchor}">',
+        f'<h2 id="{anchor}">{html.escape(job.name)}</h2>',
+    ]
+    parts.append(f"<p>Status: {_status_cell(job)}</p>")
+    links = [
+        _link(job.html, root, "Report (HTML)"),
+        _link(job.executed_notebook, root, "Executed notebook (.ipynb)"),
+        *(_link(p, root, "Results (results.json)") for p in kinds["results"]),
+    ]
+    items = "".join(f"<li>{link}</li>" for link in links if link)
+    if items:
+        parts.append(f"<ul>{items}</ul>")
+    if job.parameters:
+        params = "".join(
+            f"<li><code>{html.escape(k)}</code> = <code>{html.escape(repr(v))}</code></li>"
+            for k, v in sorted(job.parameters.items())
+        )
+        parts.append(f"<details><summary>Parameters</summary><ul>{params}</ul></details>")
+    for kind, heading in (("tables", "Tables"), ("other", "Other files")):
+        if kinds[kind]:
+            files = "".join(
+                f"<li>{_link(p, root, os.path.relpath(p, job.output_dir))}</li>"
+                for p in kinds[kind]
+            )
+            parts.append(f"<h3>{heading}</h3><ul>{files}</ul>")
+    if kinds["figures"]:
+        figures = []
+        for p in kinds["figures"]:
+            alt = html.escape(_figure_alt(p, job), quote=True)
+            name = html.escape(os.path.relpath(p, job.output_dir))
+            href = _href(p, root)
+            figures.append(
+                f'<figure><a href="{href}"><img src="{href}" alt="{alt}"></a>'
+                f"<figcaption>{name}</figcaption></figure>"
+            )
+        parts.append("<h3>Figures</h3>" + "".join(figures))
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def render_index(
+    summary: RunSummary, reports_dir: Path, synthetic: bool, title: str = "Evaluation reports"
+) -> str:
+    """The index page as a string (see :func:`write_index`)."""
+    root = Path(reports_dir).resolve()
+    n_failed = len(summary.failed)
+    rows = []
+    for job in summary.jobs:
+        report = _link(job.html, root, "report") or "no report"
+        duration = f"{job.duration_s:.1f} s" if job.duration_s is not None else ""
+        rows.append(
+            f'<tr><th scope="row"><a href="#report-{html.escape(job.name)}">'
+            f"{html.escape(job.name)}</a></th><td>{_status_cell(job)}</td>"
+            f"<td>{html.escape(duration)}</td><td>{report}</td></tr>"
+        )
+    commit = str(summary.git.get("commit", "unknown"))
+    dirty = summary.git.get("dirty")
+    code_state = (
+        "unknown"
+        if commit == "unknown"
+        else commit[:12] + (" (with uncommitted changes)" if dirty is True else "")
+    )
+    manifest = reports_dir / MANIFEST_NAME
+    manifest_link = (
+        f"<p>Provenance (git commit, parameters, package versions, input hashes): "
+        f"{_link(manifest, root, MANIFEST_NAME)}</p>"
+        if manifest.is_file()
+        else ""
+    )
+    overall = (
+        f"{n_failed} of {len(summary.jobs)} reports FAILED; see below."
+        if n_failed
+        else f"All {len(summary.jobs)} reports succeeded."
+    )
+    body = [
+        f'<p class="synthetic" role="note">{html.escape(SYNTHETIC_NOTICE)}</p>'
+        if synthetic
+        else "",
+        f"<header><h1>{html.escape(title)}</h1>",
+        f"<p>{html.escape(overall)} {len(summary.ok)} ran, {len(summary.cached)} reused from "
+        f"cache. Finished {html.escape(summary.finished)}; code version "
+        f"{html.escape(code_state)}.</p>{manifest_link}</header>",
+        "<main>",
+        '<table><caption>Reports and their status</caption><thead><tr><th scope="col">Report'
+        '</th><th scope="col">Status</th><th scope="col">Run time</th><th scope="col">Link'
+        "</th></tr></thead><tbody>",
+        *rows,
+        "</tbody></table>",
+        *(_job_section(job, root) for job in summary.jobs),
+        "</main>",
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(part for part in body if part)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def write_index(
+    summary: RunSummary,
+    reports_dir: str | Path | None = None,
+    synthetic: bool = False,
+    title: str = "Evaluation reports",
+) -> Path:
+    """Write ``<reports_dir>/index.html`` for ``summary`` and return its path.
+
+    Write the manifest first (:func:`evaluation.pipeline.build_manifest`) so the index links it.
+    """
+    reports_dir = Path(reports_dir) if reports_dir is not None else Path(summary.reports_dir)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    path = reports_dir / INDEX_NAME
+    path.write_text(render_index(summary, reports_dir, synthetic, title), encoding="utf-8")
+    return path

@@ -1,0 +1,86 @@
+"""Render an executed notebook to a self-contained HTML report without code.
+
+Readers of an evaluation report want the findings, not the Python: our nbconvert template
+(``templates/evaluation_report``, based on JupyterLab's ``lab`` template) drops input cells and
+prompts, hides code cells with no output, loads nothing from the internet (no require.js, MathJax
+or Mermaid from a CDN: CI and many police networks are offline), adds print-friendly CSS and
+gives every image an ``alt`` text taken from the output's or the cell's metadata.
+
+Cells tagged ``remove-cell`` (or ``remove_cell``) are dropped; cells tagged ``remove-output``
+keep nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import Preprocessor
+from traitlets.config import Config
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE_NAME = "evaluation_report"
+_IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
+
+
+class AltTextPreprocessor(Preprocessor):
+    """Copy an image's alt text into ``output.metadata[mime]['alt']`` for the template.
+
+    Looks, in order, at the output's metadata for that mime type, the output's metadata, the
+    cell's metadata (``alt`` or ``evaluation.alt``); falls back to a text naming the figure's
+    position, because an image without alt text is invisible to a screen-reader user.
+    """
+
+    def preprocess_cell(self, cell, resources, index):  # type: ignore[override]
+        if cell.cell_type != "code":
+            return cell, resources
+        figure = 0
+        cell_alt = cell.metadata.get("alt") or cell.metadata.get("evaluation", {}).get("alt")
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            for mime in _IMAGE_MIMES:
+                if mime not in data:
+                    continue
+                figure += 1
+                meta = output.setdefault("metadata", {})
+                mime_meta = meta.get(mime)
+                if not isinstance(mime_meta, dict):
+                    mime_meta = {}
+                alt = mime_meta.get("alt") or meta.get("alt") or cell_alt
+                if not alt:
+                    alt = f"Figure {figure} of cell {index + 1} (no description provided)"
+                mime_meta["alt"] = str(alt)
+                meta[mime] = mime_meta
+        return cell, resources
+
+
+def make_exporter() -> HTMLExporter:
+    """An HTMLExporter configured with our template: no input, no prompts, tagged cells removed."""
+    config = Config()
+    config.TemplateExporter.exclude_input = True
+    config.TemplateExporter.exclude_input_prompt = True
+    config.TemplateExporter.exclude_output_prompt = True
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell", "remove_cell"}
+    config.TagRemovePreprocessor.remove_all_outputs_tags = {"remove-output", "remove_output"}
+    exporter = HTMLExporter(
+        config=config,
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        template_name=TEMPLATE_NAME,
+    )
+    exporter.register_preprocessor(AltTextPreprocessor(), enabled=True)
+    return exporter
+
+
+def render_html(notebook: str | Path, html_path: str | Path, title: str | None = None) -> Path:
+    """Render ``notebook`` (executed .ipynb) to ``html_path``; returns the path written."""
+    notebook, html_path = Path(notebook), Path(html_path)
+    nb = nbformat.read(notebook, as_version=4)
+    if title:
+        nb.metadata["title"] = title
+    resources = {"metadata": {"name": title or notebook.stem, "path": str(notebook.parent)}}
+    body, _ = make_exporter().from_notebook_node(nb, resources=resources)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(body, encoding="utf-8")
+    return html_path
