@@ -1,0 +1,118 @@
+"""Turn simulated arrays into the four contract tables (exact columns, order and types).
+
+Rows are sorted deterministically and ids are stable (P + person number, O/E + row number), so
+the same seed always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evaluation.contract import (
+    AREAS,
+    CONTRACT,
+    ETHNICITY_GROUPS,
+    OFFENCE_CATEGORIES,
+    OUTCOMES,
+    PROGRAMMES,
+)
+
+from .world import NEVER, START, Population
+
+_KIND_DTYPE = {"date": "datetime64[ns]", "int": "Int64", "float": "float64", "bool": "boolean"}
+
+
+def dates(day: np.ndarray) -> pd.Series:
+    day = np.asarray(day, dtype=np.int64)
+    out = (np.datetime64(START.date(), "D") + day.astype("timedelta64[D]")).astype(
+        "datetime64[ns]")
+    out[day >= NEVER] = np.datetime64("NaT")
+    return pd.Series(out)
+
+
+def person_ids(pid: np.ndarray) -> pd.Series:
+    return "P" + pd.Series(np.asarray(pid) + 1).astype(str).str.zfill(7)
+
+
+def _ids(prefix: str, n: int, width: int) -> pd.Series:
+    return prefix + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(width)
+
+
+def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Exactly the contract columns, in order, with the contract types (empty = missing)."""
+    out = {}
+    n = len(frame)
+    for col in CONTRACT[table].columns:
+        if col.name in frame:
+            values = frame[col.name].reset_index(drop=True)
+        else:
+            values = pd.Series([None] * n, dtype=object)
+        kind = col.kind
+        if kind in _KIND_DTYPE:
+            if kind == "bool" and values.dtype == object:
+                values = values.astype("boolean")
+            out[col.name] = values.astype(_KIND_DTYPE[kind])
+        else:
+            values = values.astype(object)
+            out[col.name] = values.where(values.notna(), None)
+    return pd.DataFrame(out, columns=CONTRACT[table].column_names)
+
+
+def build_tables(pop: Population, off: dict[str, np.ndarray], selections) -> dict[str, pd.DataFrame]:
+    # offences
+    order = np.lexsort((off["outcome"], off["category"], off["proven"], off["day"], off["pid"]))
+    o = {k: v[order] for k, v in off.items()}
+    offences = conform(pd.DataFrame({
+        "offence_id": _ids("O", order.size, 8),
+        "person_id": person_ids(o["pid"]),
+        "offence_date": dates(o["day"]),
+        "proven_date": dates(o["proven"]),
+        "offence_category": np.asarray(OFFENCE_CATEGORIES, dtype=object)[o["category"]],
+        "outcome": np.asarray(OUTCOMES, dtype=object)[o["outcome"]],
+        "custody_start": dates(o["custody_start"]),
+        "custody_release": dates(o["custody_release"]),
+    }), "offences")
+
+    # programme episodes and pools
+    ep_frames, pool_frames = [], []
+    for s in selections:
+        e = dict(s.episodes)
+        person, start, end = e.pop("person"), e.pop("start"), e.pop("end")
+        f = pd.DataFrame({"pid": person, "programme": s.programme, "start_day": start,
+                          "start_date": dates(start), "end_date": dates(end)})
+        for k, v in e.items():
+            f[k] = pd.Series(v)
+        ep_frames.append(f)
+        p = dict(s.pool)
+        person, index, reason = p.pop("person"), p.pop("index"), p.pop("reason")
+        f = pd.DataFrame({"pid": person, "programme": s.programme, "index_day": index,
+                          "index_date": dates(index), "pool_reason": reason})
+        for k, v in p.items():
+            f[k] = pd.Series(v)
+        pool_frames.append(f)
+    ep = pd.concat(ep_frames, ignore_index=True)
+    ep["prog_rank"] = ep["programme"].map({p: i for i, p in enumerate(PROGRAMMES)})
+    ep = ep.sort_values(["prog_rank", "start_day", "pid"], kind="mergesort")
+    ep["person_id"] = person_ids(ep["pid"].to_numpy()).to_numpy()
+    ep["episode_id"] = _ids("E", len(ep), 6).to_numpy()
+    episodes = conform(ep, "programme_episodes")
+    pl = pd.concat(pool_frames, ignore_index=True)
+    pl["prog_rank"] = pl["programme"].map({p: i for i, p in enumerate(PROGRAMMES)})
+    pl = pl.sort_values(["prog_rank", "index_day", "pid"], kind="mergesort")
+    pl["person_id"] = person_ids(pl["pid"].to_numpy()).to_numpy()
+    pool = conform(pl, "comparison_pool")
+
+    # people: everyone who appears in another table
+    pids = np.unique(np.concatenate([off["pid"], ep["pid"].to_numpy(),
+                                     pl["pid"].to_numpy()]).astype(np.int64))
+    people = conform(pd.DataFrame({
+        "person_id": person_ids(pids),
+        "sex": np.where(pop.male[pids], "M", "F").astype(object),
+        "date_of_birth": dates(pop.dob[pids]),
+        "ethnicity_group": np.asarray(ETHNICITY_GROUPS, dtype=object)[pop.ethnicity[pids]],
+        "area": np.asarray(AREAS, dtype=object)[pop.area[pids]],
+        "date_of_death": dates(np.where(pop.death[pids] < NEVER, pop.death[pids], NEVER)),
+    }), "people")
+    return {"people": people, "offences": offences, "programme_episodes": episodes,
+            "comparison_pool": pool}

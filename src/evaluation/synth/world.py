@@ -1,0 +1,302 @@
+"""People and their offending: frailty, age-crime curve, AR(1) fluctuations, outcomes, custody.
+
+Each person offends as a Poisson process whose monthly log-intensity is
+``mu_i + age_curve(age) + x_it`` with ``x_it`` an AR(1) around 0: a person picked when ``x`` is
+high drifts back to their own level afterwards, so regression to the mean *emerges* from
+selecting at a peak. Offences are not committed in custody, after death or after the cut-off.
+A programme multiplies the intensity by ``theta`` for ``EFFECT_DAYS`` after the index date, by
+thinning: each latent offence has its own uniform and survives if it is below ``theta``.
+
+Every draw is a hash of (seed, stream, person, month, k) (``rng.py``), so re-running the loop
+for a subset of people without their programme gives their untreated potential outcomes with
+common random numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evaluation.contract import AREAS, ETHNICITY_GROUPS, OFFENCE_CATEGORIES, OUTCOMES
+
+from . import rng
+
+START = pd.Timestamp("2010-01-01")
+CUTOFF = pd.Timestamp("2019-09-30")
+CUTOFF_DAY = int((CUTOFF - START).days)
+NEVER = 10**7  # day number for "no such date"
+EFFECT_DAYS = 730  # the planted effect lasts two years from the index date
+
+MONTH_STARTS = np.array(
+    [(d - START).days for d in pd.date_range(START, CUTOFF, freq="MS")], dtype=np.int64
+)
+MONTH_ENDS = np.append(MONTH_STARTS[1:], CUTOFF_DAY + 1)
+
+# West Midlands: resident population shares of the seven local authorities (ONS mid-2018,
+# rounded), and a West Midlands-like ethnicity mix for people known to the police [I].
+AREA_SHARES = np.array([0.392, 0.127, 0.110, 0.113, 0.072, 0.096, 0.090])
+ETHNICITY_SHARES = np.array([0.17, 0.07, 0.04, 0.69, 0.02, 0.01])
+assert len(AREA_SHARES) == len(AREAS) and len(ETHNICITY_SHARES) == len(ETHNICITY_GROUPS)
+
+# Offence mix of recorded offences with a suspect [I: plausible, not published].
+CATEGORY_SHARES = np.array([
+    0.0004,  # homicide
+    0.10,    # violence_with_injury
+    0.18,    # violence_without_injury
+    0.004,   # rape
+    0.012,   # other_sexual_offences
+    0.015,   # robbery
+    0.025,   # domestic_burglary
+    0.015,   # commercial_burglary
+    0.015,   # theft_of_vehicle
+    0.025,   # theft_from_vehicle
+    0.01,    # theft_from_person
+    0.14,    # shoplifting
+    0.09,    # other_theft
+    0.005,   # arson
+    0.10,    # criminal_damage
+    0.09,    # drug_offences
+    0.08,    # public_order
+    0.05,    # breach
+])
+CATEGORY_SHARES = CATEGORY_SHARES / CATEGORY_SHARES.sum()
+assert len(CATEGORY_SHARES) == len(OFFENCE_CATEGORIES)
+_CAT = {c: i for i, c in enumerate(OFFENCE_CATEGORIES)}
+SERIOUS = np.isin(np.arange(len(OFFENCE_CATEGORIES)), [
+    _CAT[c] for c in ("homicide", "violence_with_injury", "rape", "other_sexual_offences",
+                      "robbery", "domestic_burglary", "commercial_burglary",
+                      "theft_of_vehicle", "arson")])
+NO_OOCD = np.isin(np.arange(len(OFFENCE_CATEGORIES)),
+                  [_CAT[c] for c in ("homicide", "rape", "robbery")])
+OUT = {o: i for i, o in enumerate(OUTCOMES)}
+SCHEME_AREAS = (AREAS.index("dudley"), AREAS.index("solihull"))
+SCHEME_START = int((pd.Timestamp("2015-09-01") - START).days)
+
+# Hash streams (never reuse a number for a different purpose).
+S_AR, S_COUNT, S_DAY, S_CAT, S_OUT1, S_OUT2, S_OUT3, S_LAG, S_CUST, S_SERVE, S_THIN = range(1, 12)
+
+
+@dataclass(frozen=True)
+class WorldParams:
+    """Offending-process parameters (tuned to the calibration targets at seed 20190930)."""
+
+    n_people: int = 520_000
+    base_rate_per_year: float = 0.30   # recorded offences/yr at the age peak, median person
+    frailty_sd: float = 1.60           # sd of the log level between people
+    female_shift: float = -1.1         # log-intensity shift for women
+    ar_rho: float = 0.90               # monthly persistence of the fluctuation
+    ar_sd: float = 1.00                # stationary sd of the fluctuation
+    age_curve_scale: float = 1.5
+    low_share: float = 0.40            # people who offend rarely (one-off offenders)
+    low_shift: float = -2.0            # their log-level shift
+
+
+def age_curve(age: np.ndarray, scale: float) -> np.ndarray:
+    """Log-multiplier of the age-crime curve: 0 at the peak (age 19), falling either side."""
+    t = np.maximum(age - 9.0, 1e-3) / 10.0
+    return scale * (np.log(t) - (t - 1.0))
+
+
+@dataclass
+class Population:
+    """One row per simulated person (most never offend and never reach the extract)."""
+
+    pid: np.ndarray          # internal integer id (also the hash key)
+    male: np.ndarray         # bool
+    dob: np.ndarray          # day number (days since 2010-01-01, negative before)
+    area: np.ndarray         # index into AREAS
+    ethnicity: np.ndarray    # index into ETHNICITY_GROUPS
+    death: np.ndarray        # day of death, NEVER if alive at the cut-off
+    mu: np.ndarray           # log daily offending level (frailty + sex)
+    frailty_z: np.ndarray    # standardised frailty (drives recorded risk factors)
+
+    def subset(self, idx: np.ndarray) -> Population:
+        return Population(**{k: v[idx] for k, v in self.__dict__.items()})
+
+    def __len__(self) -> int:
+        return len(self.pid)
+
+
+def make_population(seed: int, n: int, params: WorldParams) -> Population:
+    pid = np.arange(n, dtype=np.int64)
+    u = lambda s: rng.uniform(seed, 100 + s, pid)  # noqa: E731
+    male = u(1) < 0.78
+    age_2010 = 45.0 * u(2)
+    dob = np.floor(-age_2010 * 365.25).astype(np.int64)
+    area = np.searchsorted(np.cumsum(AREA_SHARES), u(3) * AREA_SHARES.sum())
+    ethnicity = np.searchsorted(np.cumsum(ETHNICITY_SHARES), u(4) * ETHNICITY_SHARES.sum())
+    frailty_z = rng.normal(seed, 105, pid)
+    mu = (np.log(params.base_rate_per_year / 365.25) + params.frailty_sd * frailty_z
+          + np.where(male, 0.0, params.female_shift)
+          + np.where(u(8) < params.low_share, params.low_shift, 0.0))
+    # deaths: more likely for older and more prolific people; uniform date in the window
+    p_death = 0.012 + 0.0006 * age_2010 + 0.01 * (frailty_z > 1.5)
+    dies = u(6) < p_death
+    death = np.where(dies, np.floor(u(7) * CUTOFF_DAY).astype(np.int64), NEVER)
+    death = np.maximum(death, dob + 1)
+    return Population(pid, male, dob, area.astype(np.int64), ethnicity.astype(np.int64),
+                      death, mu, frailty_z)
+
+
+def _expit(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _lognormal_days(u: np.ndarray, median: float, sd: float) -> np.ndarray:
+    from scipy.special import ndtri
+    return np.exp(np.log(median) + sd * ndtri(u))
+
+
+def simulate_offending(seed: int, pop: Population, params: WorldParams,
+                       effect_start: np.ndarray | None = None,
+                       theta: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Run the monthly loop for ``pop``; returns offence arrays (one entry per offence).
+
+    ``effect_start``/``theta`` (per person; NEVER/1.0 for none) thin offences committed on days
+    ``effect_start + 1 .. effect_start + EFFECT_DAYS``.
+    """
+    n = len(pop)
+    if effect_start is None:
+        effect_start = np.full(n, NEVER, dtype=np.int64)
+    if theta is None:
+        theta = np.ones(n)
+    s_x = params.ar_sd
+    innov_sd = s_x * np.sqrt(1.0 - params.ar_rho**2)
+    x = s_x * rng.normal(seed, S_AR, pop.pid, 0)
+    day10 = pop.dob + int(np.ceil(10 * 365.25)) + 1
+    end_alive = np.minimum(pop.death + 1, CUTOFF_DAY + 1)
+    rec = np.zeros(n, dtype=np.int64)
+    conv = np.zeros(n, dtype=np.int64)
+    cs = np.full(n, -1, dtype=np.int64)   # current/pending custody spell [cs, cr)
+    cr = np.full(n, -1, dtype=np.int64)
+    out: dict[str, list[np.ndarray]] = {k: [] for k in (
+        "row", "day", "proven", "category", "outcome", "custody_start", "custody_release")}
+    for m, (ms, me) in enumerate(zip(MONTH_STARTS, MONTH_ENDS, strict=True)):
+        if m > 0:
+            x = params.ar_rho * x + innov_sd * rng.normal(seed, S_AR, pop.pid, m)
+        mid = 0.5 * (ms + me)
+        age = (mid - pop.dob) / 365.25
+        a = np.maximum(ms, day10)
+        b = np.minimum(me, end_alive)
+        span = np.maximum(b - a, 0)
+        lo = np.maximum(a, cs)
+        hi = np.minimum(b, cr)
+        blen = np.maximum(hi - lo, 0)
+        free = span - blen
+        lam = np.exp(pop.mu + x + age_curve(age, params.age_curve_scale)) * free
+        lam = np.where(free > 0, lam, 0.0)
+        who = np.flatnonzero(lam > 1e-6)
+        counts = np.zeros(n, dtype=np.int64)
+        counts[who] = rng.poisson_inverse(rng.uniform(seed, S_COUNT, pop.pid[who], m), lam[who])
+        who = np.flatnonzero(counts)
+        if who.size == 0:
+            continue
+        row = np.repeat(who, counts[who])
+        k = np.arange(row.size) - np.repeat(np.cumsum(counts[who]) - counts[who], counts[who])
+        key = (pop.pid[row], m, k)
+        day = a[row] + np.floor(rng.uniform(seed, S_DAY, *key) * free[row]).astype(np.int64)
+        day = np.where((blen[row] > 0) & (day >= lo[row]), day + blen[row], day)
+        # programme effect: thinning of latent offences
+        es = effect_start[row]
+        in_effect = (day > es) & (day <= es + EFFECT_DAYS)
+        keep = ~in_effect | (rng.uniform(seed, S_THIN, *key) < theta[row])
+        row, day, k = row[keep], day[keep], k[keep]
+        key = (pop.pid[row], m, k)
+        order = np.lexsort((k, day, row))
+        row, day, k = row[order], day[order], k[order]
+        key = (pop.pid[row], m, k)
+        cat = np.searchsorted(np.cumsum(CATEGORY_SHARES), rng.uniform(seed, S_CAT, *key))
+        cat = np.minimum(cat, len(CATEGORY_SHARES) - 1)
+        outcome, lag = _outcomes(seed, key, cat, rec[row], conv[row], age[row],
+                                 pop.area[row], day)
+        proven = np.where(lag >= 0, day + lag, NEVER)
+        # custody after some convictions: one spell at a time, starting at sentence
+        is_conv = outcome == OUT["conviction"]
+        p_cust = _expit(-3.0 + 0.22 * np.minimum(conv[row], 12) + 1.0 * SERIOUS[cat])
+        cust = (is_conv & (lag >= 31) & (cr[row] <= day) & (proven <= CUTOFF_DAY)
+                & (proven < pop.death[row]) & (rng.uniform(seed, S_CUST, *key) < p_cust))
+        first = np.zeros(row.size, dtype=bool)
+        idx = np.flatnonzero(cust)
+        if idx.size:
+            _, first_pos = np.unique(row[idx], return_index=True)
+            first[idx[first_pos]] = True
+        serve = 30 + np.floor(_lognormal_days(rng.uniform(seed, S_SERVE, *key), 90, 0.9))
+        c_start = np.where(first, proven, NEVER)
+        c_rel = np.where(first, c_start + serve.astype(np.int64), NEVER)
+        c_rel = np.where(first, np.minimum(c_rel, pop.death[row]), NEVER)
+        cs[row[first]] = c_start[first]
+        cr[row[first]] = c_rel[first]
+        np.add.at(rec, row, 1)
+        np.add.at(conv, row, is_conv.astype(np.int64))
+        for name, val in (("row", row), ("day", day), ("proven", proven), ("category", cat),
+                          ("outcome", outcome), ("custody_start", c_start),
+                          ("custody_release", c_rel)):
+            out[name].append(val)
+    res = {k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64)) for k, v in out.items()}
+    res["pid"] = pop.pid[res["row"]]
+    return _finish(res, pop)
+
+
+def _outcomes(seed, key, cat, rec, conv, age, area, day):
+    """Outcome and proof lag (days; -1 when not disposed) of each offence, from what the police
+    knew: prior records and convictions, age, offence category, area and date (the scheme)."""
+    u1, u2, u3 = (rng.uniform(seed, s, *key) for s in (S_OUT1, S_OUT2, S_OUT3))
+    n = cat.size
+    outcome = np.full(n, OUT["no_further_action"], dtype=np.int64)
+    p_nfa = np.where(SERIOUS[cat], 0.33, 0.40)
+    disposed = u1 >= p_nfa
+    # out-of-court disposal for low-level offences, mostly for people new to the police
+    p_oocd = np.where(NO_OOCD[cat], 0.0,
+                      _expit(1.0 - 1.2 * np.minimum(conv, 6) - 0.8 * np.minimum(rec, 10)
+                             - 0.8 * SERIOUS[cat]))
+    v = (u1 - p_nfa) / (1.0 - p_nfa)  # reuse the uniform inside the disposed branch
+    oocd = disposed & (v < p_oocd)
+    outcome[disposed & ~oocd] = OUT["conviction"]
+    p_cr = _expit(0.6 - 2.5 * np.minimum(rec, 10) - 1.5 * (age < 18) + 0.06 * (age - 25))
+    cr = oocd & (u2 < p_cr)
+    outcome[cr] = OUT["community_resolution"]
+    caution = oocd & ~cr
+    youth = age < 18
+    scheme = np.isin(area, SCHEME_AREAS) & (day >= SCHEME_START)
+    outcome[caution & youth] = OUT["youth_caution"]
+    adult = caution & ~youth
+    # the Dudley/Solihull scheme: a conditional caution if judged suitable, else prosecution
+    suitable = u3 < _expit(1.4 - 1.2 * np.minimum(rec, 10) - 1.2 * np.minimum(conv, 5)
+                           + 0.04 * (age - 25))
+    outcome[adult & scheme & suitable] = OUT["conditional_caution"]
+    outcome[adult & scheme & ~suitable] = OUT["conviction"]
+    outcome[adult & ~scheme & (u3 < 0.08)] = OUT["conditional_caution"]
+    outcome[adult & ~scheme & (u3 >= 0.08)] = OUT["simple_caution"]
+    ul = rng.uniform(seed, S_LAG, *key)
+    lag = np.full(n, -1, dtype=np.int64)
+    o = outcome
+    is_c = o == OUT["conviction"]
+    is_caut = np.isin(o, [OUT["simple_caution"], OUT["conditional_caution"],
+                          OUT["youth_caution"]])
+    is_cr = o == OUT["community_resolution"]
+    lag[is_c] = 14 + np.floor(_lognormal_days(ul[is_c], 70, 0.8)).astype(np.int64)
+    lag[is_caut] = 1 + np.floor(_lognormal_days(ul[is_caut], 18, 0.9)).astype(np.int64)
+    lag[is_cr] = np.floor(_lognormal_days(ul[is_cr], 3, 1.0)).astype(np.int64)
+    return outcome, lag
+
+
+def _finish(res: dict[str, np.ndarray], pop: Population) -> dict[str, np.ndarray]:
+    """Apply the cut-off and death to disposals: not yet disposed at the cut-off is pending;
+    proceedings end at death; custody dates after the cut-off are empty."""
+    death = pop.death[res["row"]]
+    proven = res["proven"].copy()
+    outcome = res["outcome"].copy()
+    disposed = proven < NEVER
+    late = disposed & (proven > CUTOFF_DAY)
+    outcome[late] = OUT["pending"]
+    dead = disposed & ~late & (proven > death)
+    outcome[dead] = OUT["no_further_action"]
+    proven[late | dead] = NEVER
+    res["proven"], res["outcome"] = proven, outcome
+    cst = res["custody_start"]
+    res["custody_start"] = np.where(cst <= CUTOFF_DAY, cst, NEVER)
+    rel = res["custody_release"]
+    res["custody_release"] = np.where((rel <= CUTOFF_DAY) & (cst <= CUTOFF_DAY), rel, NEVER)
+    return res
