@@ -97,6 +97,33 @@ def _labels(table: pd.DataFrame) -> list[str]:
                                                                        strict=True)]
 
 
+MERGED_LEVEL = "other (merged: too few in one group)"
+MIN_LEVEL_COUNT = 5
+
+
+def merge_sparse_levels(frame: pd.DataFrame, categorical: list[str],
+                        min_count: int = MIN_LEVEL_COUNT) -> tuple[pd.DataFrame, dict]:
+    """Merge category levels held by fewer than ``min_count`` people in either group.
+
+    A level seen in only one group has no counterpart to balance against and makes the
+    propensity model separate (its coefficient runs to infinity). Such levels are pooled into
+    one level, and the merge is reported, so nobody is dropped for an unusual category.
+    """
+    frame = frame.copy()
+    merged: dict[str, list[str]] = {}
+    for col in categorical:
+        counts = pd.crosstab(frame[col].astype(str), frame["treated"])
+        for group in (0, 1):
+            if group not in counts.columns:
+                counts[group] = 0
+        sparse = counts.index[(counts[0] < min_count) | (counts[1] < min_count)].tolist()
+        if sparse:
+            frame[col] = frame[col].astype(str).where(~frame[col].astype(str).isin(sparse),
+                                                      MERGED_LEVEL)
+            merged[col] = sorted(sparse)
+    return frame, merged
+
+
 def _propensity(frame: pd.DataFrame, config: ProgrammeConfig) -> PropensityModel:
     categorical = [c for c in config.covariates.categorical if c in config.covariates.include]
     numeric = [c for c in config.covariates.include if c not in categorical]
@@ -305,30 +332,52 @@ def _before_during(analysis: pd.DataFrame, extract: Extract, weights: str,
     return {"idiom_table": naive, "by_group": groups, "did": did}
 
 
-def evaluate_programme(config: ProgrammeConfig, extract: Extract) -> ProgrammeEvaluation:
-    """Run one programme's evaluation on an extract (already validated)."""
-    cohort = build_cohort(extract.tables, extract.data_cutoff, config)
-    attrition = cohort.attrition
-    frame = cohort.frame.reset_index(drop=True)
+@dataclass
+class Design:
+    """The comparison group, built and judged before any outcome is looked at."""
 
-    # 1. Design, before any outcome is looked at.
+    cohort: Cohort
+    frame: pd.DataFrame  # every eligible person with propensity, weight, match_set, cluster
+    propensity: PropensityModel
+    summary: dict[str, Any]
+    balance_before: pd.DataFrame
+    balance_after: pd.DataFrame
+    support: pd.DataFrame
+    power: pd.DataFrame
+
+    @property
+    def analysis_set(self) -> pd.DataFrame:
+        return self.frame.loc[self.frame["weight"] > 0]
+
+
+def build_design(config: ProgrammeConfig, extract: Extract) -> Design:
+    """Cohort, propensity model, matching or weighting, balance and power; no outcomes."""
+    cohort = build_cohort(extract.tables, extract.data_cutoff, config)
+    frame, merged = merge_sparse_levels(cohort.frame.reset_index(drop=True),
+                                        list(config.covariates.categorical))
     model = _propensity(frame, config)
     frame["propensity"] = model.propensity_.to_numpy()
-    design_frame, design_summary = _design(frame, config, attrition)
-    weights = "weight"
-    balance_before = _balance(design_frame.assign(_one=1.0), config, weights=None)
-    balance_after = _balance(design_frame, config, weights=weights)
-    support = common_support(design_frame, "propensity", "treated")
-    analysis = design_frame.loc[design_frame["weight"] > 0].copy()
-    power = _power(analysis, config)
+    design_frame, summary = _design(frame, config, cohort.attrition)
+    summary["merged_levels"] = merged
+    return Design(
+        cohort=cohort, frame=design_frame, propensity=model, summary=summary,
+        balance_before=_balance(design_frame, config, weights=None),
+        balance_after=_balance(design_frame, config, weights="weight"),
+        support=common_support(design_frame, "propensity", "treated"),
+        power=_power(design_frame.loc[design_frame["weight"] > 0], config))
 
-    # 2. Outcomes for the analysis set; the whole eligible pool only for the naive comparison.
-    cluster = "cluster"
-    analysis = _outcomes(analysis, extract, config, config.outcomes.window_days,
+
+def evaluate_programme(config: ProgrammeConfig, extract: Extract,
+                       design: Design | None = None) -> ProgrammeEvaluation:
+    """Run one programme's evaluation on an extract (already validated)."""
+    design = design or build_design(config, extract)
+    attrition = design.cohort.attrition
+    weights, cluster = "weight", "cluster"
+    analysis = _outcomes(design.analysis_set, extract, config, config.outcomes.window_days,
                          attrition=attrition)
     estimates, details = estimate_effects(analysis, config, weights, cluster)
-    everyone = _outcomes(design_frame.assign(unit_weight=1.0), extract, config,
-                         config.outcomes.window_days, attrition=None)
+    everyone = _outcomes(design.frame, extract, config, config.outcomes.window_days,
+                         attrition=None)
     unadjusted, _ = estimate_effects(everyone, config, weights=None, cluster=None)
     km = KaplanMeierByGroup(weights_col=weights, cluster_col=cluster).fit(
         analysis, "duration_days", "event", "treated")
@@ -340,24 +389,30 @@ def evaluate_programme(config: ProgrammeConfig, extract: Extract) -> ProgrammeEv
     details["adjusted"] = adjusted_effect(
         complete.assign(reoffended=complete["reoffended"].astype(int)), "reoffended", "treated",
         covariates=_numeric_covariates(complete, config), weights=weights, cluster=cluster)
-    readouts = _readouts(design_frame.loc[design_frame["weight"] > 0], extract, config,
-                         weights, cluster)
+    readouts = _readouts(design.analysis_set, extract, config, weights, cluster)
     sensitivity = _sensitivity(estimates, analysis)
-    bd = {}
-    if config.programme == "iom":
-        bd = _before_during(analysis, extract, weights, cluster)
-
+    bd = _before_during(analysis, extract, weights, cluster) if config.programme == "iom" else {}
     return ProgrammeEvaluation(
         config=config, synthetic=extract.is_synthetic, data_cutoff=extract.data_cutoff,
-        cohort=cohort, attrition=attrition, design_frame=design_frame, analysis=analysis,
-        propensity=model, design_summary=design_summary, balance_before=balance_before,
-        balance_after=balance_after, support=support, power=power, estimates=estimates,
-        details=details, unadjusted=unadjusted, km=km, readouts=readouts, ph=ph,
-        sensitivity=sensitivity, before_during=bd)
+        cohort=design.cohort, attrition=attrition, design_frame=design.frame, analysis=analysis,
+        propensity=design.propensity, design_summary=design.summary,
+        balance_before=design.balance_before, balance_after=design.balance_after,
+        support=design.support, power=design.power, estimates=estimates, details=details,
+        unadjusted=unadjusted, km=km, readouts=readouts, ph=ph, sensitivity=sensitivity,
+        before_during=bd)
 
 
 def _numeric_covariates(frame: pd.DataFrame, config: ProgrammeConfig) -> list[str]:
     """Covariates usable as numbers in an outcome model (categories become indicators)."""
-    return [c for c in config.covariates.include
+    cols = [c for c in config.covariates.include
             if c not in config.covariates.categorical
-            and pd.api.types.is_numeric_dtype(frame[c])]
+            and pd.api.types.is_numeric_dtype(frame[c])
+            and frame[c].nunique(dropna=True) > 1]  # a constant adds nothing and is collinear
+    # keep a linearly independent set (in config order): e.g. prior_custody can be implied by
+    # other columns in a small analysis set
+    kept: list[str] = []
+    for c in cols:
+        trial = np.column_stack([np.ones(len(frame)), frame[kept + [c]].to_numpy(dtype=float)])
+        if np.linalg.matrix_rank(trial) == trial.shape[1]:
+            kept.append(c)
+    return kept

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import stats
 from sklearn.preprocessing import SplineTransformer
 
 _EPS = 1e-8  # fitted probabilities closer than this to 0 or 1 mean (quasi-)separation
@@ -168,11 +169,10 @@ class PropensityModel:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # separation is checked explicitly below
             try:
-                res = sm.Logit(t, X).fit(method="newton", maxiter=self.maxiter, tol=1e-10,
-                                         disp=False)
+                res, X_fit, back = _fit_standardised(t, X, self.maxiter)
             except Exception as exc:  # statsmodels raises on exact separation
                 raise ValueError(f"perfect separation in the propensity model: {exc}") from exc
-            p = np.asarray(res.predict(X))
+            p = np.asarray(res.predict(X_fit))
         # A treated person with a fitted propensity of (almost) 1 has no counterpart in the
         # comparison group: the effect on the treated cannot be estimated for them, so stop.
         # Comparison people with a propensity of (almost) 0 (e.g. far heavier offending than
@@ -189,14 +189,17 @@ class PropensityModel:
         if not res.mle_retvals.get("converged", True):
             raise ValueError(f"the propensity model did not converge in {self.maxiter} iterations")
         self.result_ = res
-        self.coef_ = pd.Series(np.asarray(res.params), index=self.design_columns_, name="coef")
+        coef = back @ np.asarray(res.params)
+        cov = back @ np.asarray(res.cov_params()) @ back.T
+        se = np.sqrt(np.diag(cov))
+        self.coef_ = pd.Series(coef, index=self.design_columns_, name="coef")
         self.summary_ = pd.DataFrame(
             {
                 "term": self.design_columns_,
-                "coef": np.asarray(res.params),
-                "std_error": np.asarray(res.bse),
-                "z": np.asarray(res.tvalues),
-                "p_value": np.asarray(res.pvalues),
+                "coef": coef,
+                "std_error": se,
+                "z": coef / se,
+                "p_value": 2 * stats.norm.sf(np.abs(coef / se)),
             }
         )
         self.logit_ = pd.Series(X.to_numpy() @ self.coef_.to_numpy(), index=df.index, name="logit")
@@ -214,3 +217,28 @@ class PropensityModel:
             raise ValueError("PropensityModel is not fitted; call fit(df) first")
         X = self._design(df, fitting=False)
         return pd.Series(X.to_numpy() @ self.coef_.to_numpy(), index=df.index, name="logit")
+
+
+def _fit_standardised(t: np.ndarray, X: pd.DataFrame, maxiter: int):
+    """Fit the logit on centred and scaled columns, for a well-conditioned Newton solve.
+
+    Raw covariates mix scales (index year ~2015, day counts, 0/1 flags), which makes Newton's
+    Hessian nearly singular and the fit fail to converge. Scaling changes nothing in the fitted
+    probabilities; ``back`` maps the scaled coefficients (and their covariance) back to the
+    original columns: beta_j = b_j / sd_j and intercept = b_0 - sum_j b_j mean_j / sd_j.
+    """
+    values = X.to_numpy(dtype=float)
+    const = np.all(values == values[0], axis=0)
+    # centring is only a reparameterisation when the model has an intercept
+    mean = np.where(const, 0.0, values.mean(axis=0)) if const.any() else np.zeros(len(const))
+    sd = np.where(const, 1.0, values.std(axis=0, ddof=0))
+    sd[sd == 0] = 1.0
+    scaled = (values - mean) / sd
+    X_fit = pd.DataFrame(scaled, index=X.index, columns=X.columns)
+    res = sm.Logit(t, X_fit).fit(method="newton", maxiter=maxiter, tol=1e-10, disp=False)
+    back = np.diag(1.0 / sd)
+    intercepts = np.flatnonzero(const)
+    for i in intercepts:
+        back[i, :] = -mean / sd
+        back[i, i] = 1.0 / sd[i] if sd[i] else 1.0
+    return res, X_fit, back
