@@ -313,23 +313,29 @@ def _sensitivity(estimates: pd.DataFrame, analysis: pd.DataFrame) -> pd.Series:
                    outcome_prevalence=prevalence)
 
 
-def _before_during(analysis: pd.DataFrame, extract: Extract, weights: str,
-                   cluster: str | None) -> dict[str, pd.DataFrame]:
-    """IDIOM-style before/during figures, and what the matched comparison group changes."""
+def _before_during(analysis: pd.DataFrame, treated_all: pd.DataFrame, extract: Extract,
+                   weights: str, cluster: str | None) -> dict[str, pd.DataFrame]:
+    """IDIOM-style before/during figures, and what the matched comparison group changes.
+
+    The naive table uses every eligible participant (as the board papers do); the
+    difference-in-differences uses the matched analysis set.
+    """
     from evaluation.estimators.did import did_before_during
     from evaluation.outcomes import before_during_table
 
+    offences, people = extract.tables["offences"], extract.tables["people"]
+    everyone = before_during(treated_all[["person_id", "index_date", "treated"]], offences,
+                             people, extract.data_cutoff)
+    everyone = everyone.loc[everyone["days_during"] > 0]
     per_person = before_during(analysis[["person_id", "index_date", "treated", weights]
                                         + ([cluster] if cluster else [])],
-                               extract.tables["offences"], extract.tables["people"],
-                               extract.data_cutoff)
+                               offences, people, extract.data_cutoff)
     per_person = per_person.loc[per_person["days_during"] > 0]
-    naive = before_during_table(per_person.loc[per_person["treated"] == 1])
     groups = before_during_table(per_person.assign(
         group=np.where(per_person["treated"] == 1, "programme", "comparison")), by="group")
     did = did_before_during(per_person, "offences_before_pa", "offences_during_pa", "treated",
                             weights=weights, cluster=cluster)
-    return {"idiom_table": naive, "by_group": groups, "did": did}
+    return {"idiom_table": before_during_table(everyone), "by_group": groups, "did": did}
 
 
 @dataclass
@@ -391,7 +397,8 @@ def evaluate_programme(config: ProgrammeConfig, extract: Extract,
         covariates=_numeric_covariates(complete, config), weights=weights, cluster=cluster)
     readouts = _readouts(design.analysis_set, extract, config, weights, cluster)
     sensitivity = _sensitivity(estimates, analysis)
-    bd = _before_during(analysis, extract, weights, cluster) if config.programme == "iom" else {}
+    bd = (_before_during(analysis, design.cohort.treated, extract, weights, cluster)
+          if config.programme == "iom" else {})
     return ProgrammeEvaluation(
         config=config, synthetic=extract.is_synthetic, data_cutoff=extract.data_cutoff,
         cohort=design.cohort, attrition=attrition, design_frame=design.frame, analysis=analysis,

@@ -35,6 +35,7 @@ from evaluation.reporting.sentences import (
     can_say,
     cannot_say,
     change_sentence,
+    count_phrase,
     format_number,
     format_percent,
     hazard_ratio_sentence,
@@ -202,7 +203,7 @@ class ProgrammeReport:
         km.plot(ax=ax, times=ticks, labels=GROUP_LABELS, min_count=self.rules.threshold,
                 xlabel="days since the index date")
         ax.set_title("Share not yet proven to have reoffended")
-        fig.subplots_adjust(bottom=0.32, left=0.16)
+        fig.subplots_adjust(bottom=0.32, left=0.2)
         table = km.survival_table_.assign(group=lambda t: t["group"].map(GROUP_LABELS))
         alt = km_alt_text(table, at_days=horizon)
         path = self.figures_dir / "kaplan_meier.png"
@@ -211,7 +212,7 @@ class ProgrammeReport:
         at = km.survival_at([horizon]).assign(group=lambda t: t["group"].map(GROUP_LABELS))
         text = ", ".join(f"{g} {format_percent(s)}" for g, s in zip(at["group"], at["survival"],
                                                                     strict=True))
-        caption = (f"At {horizon_phrase(horizon).replace('the first ', '')}, the share not yet "
+        caption = (f"At the end of {horizon_phrase(horizon)}, the share not yet "
                    f"proven to have reoffended was {text}. Shaded bands are 95% confidence "
                    "intervals (robust to the matching weights); the numbers under the chart are "
                    "the people still followed up.")
@@ -236,9 +237,10 @@ class ProgrammeReport:
         fig.tight_layout()
         love_path = self.figures_dir / "balance.png"
         n_bad = int((after["smd"].abs() >= self.config.balance.smd_good).sum())
-        save_figure(fig, love_path, f"Standardised mean differences of {len(after)} "
-                    f"characteristics before and after {ev.design_summary['method']}; "
-                    f"{n_bad} at or above {self.config.balance.smd_good} after.")
+        love_alt = (f"Standardised mean differences of {len(after)} characteristics before and "
+                    f"after {ev.design_summary['method']}; {n_bad} at or above "
+                    f"{self.config.balance.smd_good} after.")
+        save_figure(fig, love_path, love_alt)
         plt.close(fig)
         fig, ax = plt.subplots(figsize=(6.5, 4))
         overlap_plot(ev.design_frame, "propensity", "treated", ax=ax)
@@ -246,9 +248,9 @@ class ProgrammeReport:
         overlap_path = self.figures_dir / "overlap.png"
         support = ev.support
         outside = int(support["n_outside"].sum())
-        save_figure(fig, overlap_path, "Distribution of the propensity score in the programme "
-                    f"and comparison groups before matching; {outside} people lie outside the "
-                    "common support.")
+        overlap_alt = ("Distribution of the propensity score in the programme and comparison "
+                       f"groups before matching; {outside} people lie outside the common support.")
+        save_figure(fig, overlap_path, overlap_alt)
         plt.close(fig)
         table = after[["covariate", "level", "mean_treated", "mean_control", "smd",
                        "variance_ratio", "status"]].copy()
@@ -261,8 +263,9 @@ class ProgrammeReport:
         table.to_csv(self.tables_dir / "balance.csv", index=False)
         design = ev.design_summary
         if design["method"] == "matching":
-            how = (f"Each programme participant was matched to {design['ratio']} comparison "
-                   f"person(s) with the nearest propensity score, within "
+            whom = count_phrase(design["ratio"], "comparison person", "comparison people")
+            how = (f"Each programme participant was matched to {whom} with the nearest "
+                   f"propensity score, within "
                    f"{design['caliper_sd']} standard deviations of its logit"
                    + (f", exactly on {', '.join(design['exact'])}" if design["exact"] else "")
                    + ", without" * (not design["replace"]) + " with" * bool(design["replace"])
@@ -272,8 +275,8 @@ class ProgrammeReport:
         return Section(html_text=(
             "<h2>The comparison group</h2>"
             f"<p>{html.escape(how)} {html.escape(sentence)}</p>{warning}"
-            f"{_img(love_path, self.output_dir, 'Balance (love) plot')}"
-            f"{_img(overlap_path, self.output_dir, 'Propensity overlap plot')}"
+            f"{_img(love_path, self.output_dir, love_alt)}"
+            f"{_img(overlap_path, self.output_dir, overlap_alt)}"
             + _table_html(table, "Balance after adjustment (standardised mean difference: "
                                  "pooled standard deviation before adjustment)")))
 
@@ -294,8 +297,6 @@ class ProgrammeReport:
         rows.append({"stage": "analysed", "reason": "",
                      **{g: int((analysed["group"] == g).sum()) for g in groups}})
         table = pd.DataFrame(rows)
-        table.to_csv(self.tables_dir / "attrition_unsuppressed.csv", index=False) \
-            if False else None
         shown = suppress_counts(table, groups, rules=self.rules)
         shown.to_csv(self.tables_dir / "attrition.csv", index=False)
         sentence = attrition_sentence(flow, group="treated",
@@ -350,15 +351,18 @@ class ProgrammeReport:
         idiom = bd["idiom_table"].iloc[0]
         naive = change_sentence(idiom["offences_pre_per_person"],
                                 idiom["offences_during_per_person"],
-                                "Proven offences per person per year among the programme group",
-                                digits=1, value_digits=2)
+                                "Among all programme participants, proven offences per person "
+                                "per year", digits=1, value_digits=2)
         did = bd["did"].set_index("term")
         share = did.loc["comparison_share"] if "comparison_share" in did.index else None
         comp = did.loc["change_comparison"]
+        comp_before = float(did.loc["before_comparison", "estimate"])
+        comp_text = change_sentence(comp_before, comp_before + comp["estimate"],
+                                    "In the matched comparison group, who were not managed, "
+                                    "proven offences per person per year",
+                                    digits=1, value_digits=2)
         text = (f"## Before and during: the published figure and what a comparison group "
-                f"changes\n\n{naive} The matched comparison group, who were not managed, "
-                f"changed by {format_number(comp['estimate'], 2)} offences per person per year "
-                "over the same windows.")
+                f"changes\n\n{naive} {comp_text}")
         if share is not None and np.isfinite(share["estimate"]):
             text += (f" About {format_percent(min(max(share['estimate'], 0), 9.99))} of the "
                      "programme group's drop is matched by the comparison group's drop: "
@@ -386,7 +390,11 @@ class ProgrammeReport:
         ]
         ph = self.ev.ph
         if getattr(ph, "violated", False):
-            items.append(ph.statement)
+            items.append("The programme's effect on the moment-to-moment chance of reoffending "
+                         "seems to change over the follow-up (a check of the proportional-hazards "
+                         "assumption failed), so the hazard ratio is only an average; the "
+                         "difference in days free of proven reoffending does not rely on that "
+                         "assumption and is the better summary of timing.")
         n_events = int(self.ev.estimates["n_events_treated"].iloc[0])
         if n_events < self.rules.low_reliability_events:
             items.append(f"Fewer than {self.rules.low_reliability_events} programme "
@@ -469,3 +477,105 @@ class ProgrammeReport:
         path.write_text(json.dumps(self.results(), indent=2, sort_keys=True, default=str) + "\n")
         self.ev.estimates.round(10).to_csv(self.tables_dir / "estimates.csv", index=False)
         return path
+
+
+def load_truth(data_dir: str | Path, programme: str) -> dict | None:
+    """The planted truth of a synthetic extract (None for real data or when absent)."""
+    path = Path(data_dir) / "truth.json"
+    if not path.exists():
+        return None
+    truth = json.loads(path.read_text())
+    return truth.get("programmes", truth).get(programme)
+
+
+def open_programme_report(programme: str, data_dir: str | Path, output_dir: str | Path,
+                          overrides: list[str] | None = None,
+                          config_path: str | Path | None = None) -> ProgrammeReport:
+    """What a report notebook calls first: configuration, extract, evaluation, report."""
+    from evaluation.config import load_programme_config
+    from evaluation.evaluate import evaluate_programme
+    from evaluation.io import ExtractError, load_extract
+
+    config = load_programme_config(config_path or programme)
+    if overrides:
+        config = config.with_overrides(list(overrides))
+    extract = load_extract(data_dir)
+    if extract.read_violations:
+        raise ExtractError(
+            f"{data_dir}: the extract has values that cannot be read; run "
+            f"`evaluation validate --data {data_dir}` for the list")
+    evaluation = evaluate_programme(config, extract)
+    truth = load_truth(data_dir, config.programme) if extract.is_synthetic else None
+    return ProgrammeReport(evaluation, output_dir, truth=truth)
+
+
+def _money(x: float) -> str:
+    return f"£{x:,.0f}"
+
+
+class IomBeforeAfterReport(ProgrammeReport):
+    """IOM: the board papers' before/during table rebuilt from events, then the comparison."""
+
+    def banner(self) -> Section:
+        first = SYNTHETIC_BANNER if self.ev.synthetic else REAL_BANNER
+        return Section(f"{first}\n\n# IOM before and during management: what a comparison "
+                       "group changes")
+
+    def idiom_table(self) -> Section:
+        """The seed papers' layout: people, offences and cost per year before and during."""
+        t = self.ev.before_during["idiom_table"].iloc[0]
+        people = int(t["people"])
+        shown = pd.DataFrame([{
+            "cohort": "managed (Core pillar, eligible)",
+            "people": people if people >= self.rules.threshold else "[c]",
+            "pre: offences per year (per person)":
+                f"{t['offences_pre_pa']:,.0f} ({t['offences_pre_per_person']:.2f})",
+            "during: offences per year (per person)":
+                f"{t['offences_during_pa']:,.0f} ({t['offences_during_per_person']:.2f})",
+            "change": f"{t['offences_change_pct']:+.1f}%",
+            "cost pre -> during (per person)":
+                f"{_money(t['cost_pre_pa'])} ({_money(t['cost_pre_per_person'])}) -> "
+                f"{_money(t['cost_during_pa'])} ({_money(t['cost_during_per_person'])}), "
+                f"{t['cost_change_pct']:+.1f}%",
+        }])
+        shown.to_csv(self.tables_dir / "idiom_table.csv", index=False)
+        note = ("Method: for each person, proven offences (conviction or caution) committed in "
+                "the 365 days before the index date and in the 365 days from it, each "
+                "annualised as count / days observed x 365 (observation ends at death or the "
+                "data cut-off), costed with the Home Office unit costs (Heeks et al. 2018) in "
+                "data/reference/unit_costs.csv. The published papers report 5.52 and 2.56 "
+                "offences per person (-53.6%) for the 3,286 people managed since TS1; how "
+                "IDIOM annualises is not published.")
+        return Section(html_text=_table_html(shown, "Before/during, as in the board papers")
+                       + f"<p>{html.escape(note)}</p>")
+
+    def before_during_chart(self) -> Section:
+        """Offences per person per year before and during, programme vs matched comparison."""
+        did = self.ev.before_during["did"].set_index("term")["estimate"]
+        fig, ax = plt.subplots(figsize=(6.5, 4))
+        labels = ["year before", "year during"]
+        x = np.arange(2)
+        prog = [did["before_treated"], did["during_treated"]]
+        comp = [did["before_comparison"], did["during_comparison"]]
+        ax.bar(x - 0.2, prog, width=0.4, color="#0072B2", edgecolor="black", label="programme")
+        ax.bar(x + 0.2, comp, width=0.4, color="white", edgecolor="black", hatch="///",
+               label="matched comparison")
+        ax.set_xticks(x, labels)
+        ax.set_ylabel("proven offences per person per year")
+        ax.legend(frameon=False)
+        fig.tight_layout()
+        alt = (f"Bar chart: proven offences per person per year fell from {prog[0]:.2f} to "
+               f"{prog[1]:.2f} in the programme group and from {comp[0]:.2f} to {comp[1]:.2f} "
+               "in the matched comparison group.")
+        path = self.figures_dir / "before_during.png"
+        save_figure(fig, path, alt)
+        plt.close(fig)
+        return Section(html_text=_img(path, self.output_dir, alt))
+
+
+def open_iom_before_after(data_dir: str | Path, output_dir: str | Path,
+                          overrides: list[str] | None = None,
+                          config_path: str | Path | None = None) -> IomBeforeAfterReport:
+    """What the IOM before/after notebook calls first."""
+    base = open_programme_report("iom", data_dir, output_dir, overrides, config_path)
+    return IomBeforeAfterReport(base.ev, output_dir, truth=base.truth)

@@ -1,0 +1,115 @@
+"""The cross-programme summary: every programme's headline on one page and one forest plot.
+
+Reads the ``results.json`` each programme report wrote, so the summary never recomputes an
+estimate and cannot disagree with the programme reports.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from evaluation.report import REAL_BANNER, SYNTHETIC_BANNER, Section, _img, _table_html
+from evaluation.reporting.style import apply_style, forest_alt_text, forest_plot, save_figure
+
+MEASURE_LABELS = {
+    "reoffended_rd": "difference in one-year proven reoffending rate",
+    "reoffended_rr": "ratio of one-year proven reoffending rates",
+    "n_reoffences_rr": "ratio of proven reoffence rates",
+    "time_to_reoffence_hr": "hazard ratio, time to first proven reoffence",
+    "rmst_diff": "difference in days free of proven reoffending",
+    "cost_diff": "difference in cost of reoffending per person (£)",
+}
+
+
+def load_results(reports_dir: str | Path, programmes: list[str]) -> dict[str, dict]:
+    """Each programme's results.json; a missing one is an error naming the file."""
+    out = {}
+    for name in programmes:
+        path = Path(reports_dir) / name / "results.json"
+        if not path.exists():
+            raise FileNotFoundError(f"{path} is missing: run `evaluation run {name}` first")
+        out[name] = json.loads(path.read_text())
+    return out
+
+
+def headline_table(results: dict[str, dict]) -> pd.DataFrame:
+    """One row per programme: its pre-declared headline estimate and interval."""
+    rows = []
+    for r in results.values():
+        head = next(e for e in r["estimates"] if e["role"] == "headline")
+        rows.append({"programme": r["title"], "headline measure": MEASURE_LABELS[head["outcome"]],
+                     "estimate": head["estimate"], "lower": head["lower"],
+                     "upper": head["upper"], "p_value": head["p_value"],
+                     "people (programme)": r["n_treated"],
+                     "people (comparison)": r["n_comparison"]})
+    return pd.DataFrame(rows)
+
+
+def hazard_ratio_table(results: dict[str, dict]) -> pd.DataFrame:
+    """The hazard ratio of every programme: the one measure on a common scale."""
+    rows = []
+    for r in results.values():
+        hr = next(e for e in r["estimates"] if e["outcome"] == "time_to_reoffence_hr")
+        rows.append({"label": r["title"], "estimate": hr["estimate"], "lower": hr["lower"],
+                     "upper": hr["upper"]})
+    return pd.DataFrame(rows)
+
+
+class CrossProgrammeSummary:
+    """Sections of the summary report."""
+
+    def __init__(self, reports_dir: str | Path, programmes: list[str],
+                 output_dir: str | Path) -> None:
+        self.results = load_results(reports_dir, list(programmes))
+        self.output_dir = Path(output_dir)
+        (self.output_dir / "figures").mkdir(parents=True, exist_ok=True)
+        self.synthetic = any(r["synthetic"] for r in self.results.values())
+        apply_style()
+
+    def banner(self) -> Section:
+        first = SYNTHETIC_BANNER if self.synthetic else REAL_BANNER
+        return Section(f"{first}\n\n# Reoffending programmes: all evaluations on one page")
+
+    def overview(self) -> Section:
+        return Section(
+            "Each programme was compared with similar people who did not take part, chosen from "
+            "the same records by matching on their recorded history. The chart shows, for each "
+            "programme, the hazard ratio for a first proven reoffence (below 1: reoffending "
+            "came later or less often with the programme) with its 95% confidence interval. "
+            "Each programme's pre-declared headline measure is in the table; the full reports "
+            "explain what each result does and does not show.")
+
+    def forest(self) -> Section:
+        table = hazard_ratio_table(self.results)
+        fig, ax = plt.subplots(figsize=(7, 0.6 * len(table) + 1.6))
+        forest_plot(table, ax=ax, null=1.0, log=True)
+        fig.tight_layout()
+        alt = forest_alt_text(table, measure="hazard ratios")
+        path = self.output_dir / "figures" / "forest.png"
+        save_figure(fig, path, alt)
+        plt.close(fig)
+        return Section(html_text=_img(path, self.output_dir, alt))
+
+    def table(self) -> Section:
+        t = headline_table(self.results)
+        t.to_csv(self.output_dir / "headlines.csv", index=False)
+        shown = t.round({"estimate": 3, "lower": 3, "upper": 3, "p_value": 4})
+        links = "".join(f'<li><a href="../{html.escape(n)}/{html.escape(n)}.html">'
+                        f"{html.escape(r['title'])}</a></li>" for n, r in self.results.items())
+        return Section(html_text=_table_html(shown, "Pre-declared headline of each programme")
+                       + f"<ul>{links}</ul>")
+
+    def write_results(self) -> Path:
+        path = self.output_dir / "results.json"
+        data = {"synthetic": self.synthetic,
+                "headlines": headline_table(self.results).to_dict(orient="records")}
+        path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        return path
