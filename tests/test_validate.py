@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -154,3 +155,32 @@ def test_cli_validate_passes_clean_extract(tmp_path):
                              str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no violations" in result.stdout.lower()
+
+
+def test_cli_analyse_runs_every_estimator_on_an_analysis_file(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    n = 400
+    treated = np.repeat([1, 0], n // 2)
+    days = rng.exponential(300 / np.where(treated == 1, 0.8, 1.0)).clip(1, 365).round()
+    frame = pd.DataFrame({"treated": treated, "duration_days": days,
+                          "event": (days < 365).astype(int),
+                          "reoffended": (days < 365).astype(int),
+                          "n_reoffences": rng.poisson(1, n), "days_at_risk": 365.0,
+                          "weight": 1.0, "match_set": np.tile(np.arange(n // 2), 2)})
+    path = tmp_path / "analysis.csv"
+    frame.to_csv(path, index=False)
+    spec = Path(__file__).resolve().parents[1] / "docs" / "examples" / "analysis_file_spec.yaml"
+    out = tmp_path / "estimates.csv"
+    result = subprocess.run([sys.executable, "-m", "evaluation", "analyse", "--file", str(path),
+                             "--spec", str(spec), "--out", str(out)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    terms = set(pd.read_csv(out)["term"])
+    assert {"hazard_ratio", "risk_difference", "rate_ratio", "rmst_difference"} <= terms
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(spec.read_text().replace("binary_outcome:", "binary_outcom:"))
+    bad = subprocess.run([sys.executable, "-m", "evaluation", "analyse", "--file", str(path),
+                          "--spec", str(typo)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "binary_outcom" in bad.stderr

@@ -69,6 +69,31 @@ def _dictionary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _analyse(args: argparse.Namespace) -> int:
+    """Bring your own analysis file: every estimator on one person-level table."""
+    import pandas as pd
+    import yaml
+
+    from evaluation.estimators.analysis_file import AnalysisFileSpec, run_all
+
+    path = Path(args.file)
+    table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    try:
+        spec = AnalysisFileSpec(**(yaml.safe_load(Path(args.spec).read_text()) or {}))
+        results = run_all(table, spec)
+    except ValueError as exc:
+        print(f"ERROR: {args.spec} / {path}: {exc}", file=sys.stderr)
+        return 2
+    out = results.effects
+    if args.out:
+        out.to_csv(args.out, index=False)
+        print(f"Estimates written to {args.out}")
+    print(out.to_string(index=False))
+    if results.ph is not None:
+        print("\n" + results.ph.statement)
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from evaluation.pipeline.cli import run_from_cli
 
@@ -103,6 +128,15 @@ def build_parser() -> argparse.ArgumentParser:
     dictionary = sub.add_parser("dictionary", help="print the data dictionary (Markdown)")
     dictionary.add_argument("--out", type=Path, default=None)
     dictionary.set_defaults(func=_dictionary)
+
+    analyse = sub.add_parser(
+        "analyse", help="run every estimator on your own person-level analysis table")
+    analyse.add_argument("--file", type=Path, required=True, help="CSV or Parquet table")
+    analyse.add_argument("--spec", type=Path, required=True,
+                         help="YAML naming its columns (see AnalysisFileSpec), e.g. "
+                              "treatment: treated, duration: days, event: reoffended")
+    analyse.add_argument("--out", type=Path, default=None, help="write the estimates as CSV")
+    analyse.set_defaults(func=_analyse)
 
     run = sub.add_parser("run", help="run the programme evaluations and render reports/")
     run.add_argument("programmes", nargs="*", help="programme names (default: all)")
