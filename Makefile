@@ -8,7 +8,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-DATA := data/synthetic
+SYNTH_DIR := data/synthetic
+# The extract to evaluate: the synthetic one by default, or yours: make reports DATA=data/raw/x
+DATA ?= $(SYNTH_DIR)
 SEED ?= 20190930
 WORKERS ?= 2
 # Extra arguments for `evaluation run`, e.g. make reports RUN_ARGS="iom --set outcomes.window_days=182"
@@ -27,12 +29,13 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED) ## create .venv (if missing) and install the package with its pinned dependencies
 
-$(DATA)/extract.json: $(INSTALLED) $(wildcard src/evaluation/synth/*.py) data/reference/calibration_targets.csv
-	$(BIN)/evaluation synth --seed $(SEED) --out $(DATA)
+$(SYNTH_DIR)/extract.json: $(INSTALLED) $(wildcard src/evaluation/synth/*.py) data/reference/calibration_targets.csv
+	$(BIN)/evaluation synth --seed $(SEED) --out $(SYNTH_DIR)
 
-data: $(DATA)/extract.json ## generate the synthetic West Midlands extract into data/synthetic/
+data: $(SYNTH_DIR)/extract.json ## generate the synthetic West Midlands extract into data/synthetic/
 
-validate: $(DATA)/extract.json ## check the extract against the data contract
+# Your own extract is never written to: only the synthetic one is (re)generated.
+validate: $(INSTALLED) $(if $(filter $(SYNTH_DIR),$(DATA)),$(SYNTH_DIR)/extract.json) ## check the extract against the data contract
 	$(BIN)/evaluation validate --data $(DATA)
 
 reports: validate ## environment, data, validation, every evaluation, rendered reports/
@@ -54,4 +57,4 @@ benchmark: $(INSTALLED) ## the long runs: outcomes, matching, Monte Carlo covera
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean: ## remove generated data and rendered reports (keeps .venv)
-	rm -rf $(DATA) reports/*/ reports/index.html reports/manifest.json
+	rm -rf $(SYNTH_DIR) reports/*/ reports/index.html reports/manifest.json
