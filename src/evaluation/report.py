@@ -470,6 +470,7 @@ class ProgrammeReport:
             "proportional_hazards_violated": bool(getattr(ev.ph, "violated", False)),
             "before_during": {k: _records(v) for k, v in ev.before_during.items()},
             "parameters": self.config.to_dict(),
+            "planted_truth": self.truth if self.ev.synthetic else None,
         })
 
     def write_results(self) -> Path:
