@@ -35,28 +35,12 @@ from evaluation.contract import (
     PROGRAMMES,
     SEXES,
 )
+from evaluation.covariates import COVARIATE_COLUMNS
 
 CONFIG_DIR_ENV = "EVALUATION_CONFIG_DIR"
 
 # Covariates built by ``evaluation.covariates.build_covariates`` (definitions in its docstring).
-BASE_COVARIATES = (
-    "age_at_index",
-    "sex",
-    "ethnicity_group",
-    "area",
-    "index_year",
-    "prior_proven_1y",
-    "prior_proven_2y",
-    "prior_proven_5y",
-    "prior_proven_ever",
-    "prior_convictions_ever",
-    "prior_recorded_ever",
-    "prior_violence",
-    "prior_acquisitive",
-    "prior_other",
-    "prior_custody",
-    "days_since_last_offence",
-)
+BASE_COVARIATES = COVARIATE_COLUMNS
 CATEGORICAL_BASE = ("sex", "ethnicity_group", "area")
 # Programme fields that are decided at or after the start of the programme, or that define who
 # is treated: adjusting for them would adjust away part of the effect (or all of it).
