@@ -101,18 +101,28 @@ def _raw_frame(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
 
 
-def _blank(values: pd.Series) -> pd.Series:
-    return values.isna() | (values.astype("string").str.strip() == "")
+def _typed_already(raw: pd.Series) -> bool:
+    """Parquet columns arrive typed: no text to trim, empty means missing."""
+    return (pd.api.types.is_datetime64_any_dtype(raw) or pd.api.types.is_numeric_dtype(raw)
+            or pd.api.types.is_bool_dtype(raw))
 
 
 def _coerce(raw: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
     """Convert one column to its contract type; return the values and rows that failed."""
-    blank = _blank(raw).to_numpy()
+    if _typed_already(raw):
+        text, blank = raw, raw.isna().to_numpy()
+    else:
+        text = raw.astype("string").str.strip()
+        blank = (text.isna() | (text == "")).to_numpy(dtype=bool)
+        text = text.where(~blank)
     if col.kind == "date":
-        values = pd.to_datetime(raw, errors="coerce", format="mixed")
-        values = values.astype("datetime64[ns]")
+        if pd.api.types.is_datetime64_any_dtype(raw):
+            values = raw.astype("datetime64[ns]")
+        else:
+            values = pd.to_datetime(text, errors="coerce", format="mixed")
+            values = values.astype("datetime64[ns]")
     elif col.kind in ("int", "float"):
-        values = pd.to_numeric(raw, errors="coerce")
+        values = pd.to_numeric(text, errors="coerce")
         if col.kind == "int":
             not_whole = values.notna() & (values != values.round())
             values = values.where(~not_whole).astype("Float64").round().astype("Int64")
@@ -122,14 +132,13 @@ def _coerce(raw: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
         if pd.api.types.is_bool_dtype(raw.dtype):
             values = raw.astype("boolean")
         else:
-            text = raw.astype("string").str.strip().str.lower()
+            lowered = text.astype("string").str.lower()
             values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-            values[text.isin(_TRUE).fillna(False).to_numpy()] = True
-            values[text.isin(_FALSE).fillna(False).to_numpy()] = False
+            values[lowered.isin(_TRUE).fillna(False).to_numpy()] = True
+            values[lowered.isin(_FALSE).fillna(False).to_numpy()] = False
     else:
-        values = raw.astype("string").str.strip()
-        values = values.where(~blank).astype(object)
-        values = values.where(values.notna(), None)
+        values = text.astype(object)
+        values = values.where(~blank, None)
         return values, np.zeros(len(raw), dtype=bool)
     failed = ~blank & pd.isna(values).to_numpy()
     return values, failed
