@@ -338,6 +338,48 @@ def _before_during(analysis: pd.DataFrame, treated_all: pd.DataFrame, extract: E
     return {"idiom_table": before_during_table(everyone), "by_group": groups, "did": did}
 
 
+class _DesignReplicate:
+    """Re-run the whole design (propensity model and matching) on one bootstrap sample and
+    return the matched hazard ratio and risk difference. A class, so worker processes can
+    pickle it."""
+
+    def __init__(self, config: ProgrammeConfig) -> None:
+        self.config = config
+
+    def __call__(self, sample: pd.DataFrame) -> dict[str, float]:
+        sample, _ = merge_sparse_levels(sample.reset_index(drop=True),
+                                        list(self.config.covariates.categorical))
+        model = _propensity(sample, self.config)
+        sample["propensity"] = model.propensity_.to_numpy()
+        out, _ = _design(sample, self.config, Attrition(group_col="group"))
+        matched = out.loc[out["weight"] > 0]
+        hr = cox_effect(matched, "duration_days", "event", "treated", weights_col="weight",
+                        cluster_col="cluster").iloc[0]["estimate"]
+        complete = matched.loc[matched["eligible_for_readout"].astype(bool)]
+        w = complete["weight"].to_numpy(dtype=float)
+        y = complete["reoffended"].to_numpy(dtype=float)
+        t = complete["treated"].to_numpy() == 1
+        rd = np.average(y[t], weights=w[t]) - np.average(y[~t], weights=w[~t])
+        return {"hazard_ratio": float(hr), "risk_difference": float(rd)}
+
+
+def bootstrap_design(design: Design, extract: Extract, config: ProgrammeConfig,
+                     n_resamples: int | None = None, n_jobs: int = 2):
+    """Percentile bootstrap of the whole design, matching included, resampling people.
+
+    Outcomes do not depend on the design, so they are derived once for every eligible person;
+    each replicate refits the propensity model and re-matches. Seeded by the configuration.
+    """
+    from evaluation.estimators.bootstrap import bootstrap
+
+    design_cols = ["propensity", "weight", "match_set", "matched", "cluster"]
+    frame = design.frame.drop(columns=[c for c in design_cols if c in design.frame.columns])
+    frame = _outcomes(frame, extract, config, config.outcomes.window_days, attrition=None)
+    return bootstrap(_DesignReplicate(config), frame,
+                     n_resamples or config.bootstrap.n_resamples, seed=config.seed,
+                     cluster_col="person_id", n_jobs=n_jobs, on_error="nan")
+
+
 @dataclass
 class Design:
     """The comparison group, built and judged before any outcome is looked at."""
@@ -399,6 +441,8 @@ def evaluate_programme(config: ProgrammeConfig, extract: Extract,
     sensitivity = _sensitivity(estimates, analysis)
     bd = (_before_during(analysis, design.cohort.treated, extract, weights, cluster)
           if config.programme == "iom" else {})
+    if config.bootstrap.enabled:
+        details["bootstrap"] = bootstrap_design(design, extract, config).table
     return ProgrammeEvaluation(
         config=config, synthetic=extract.is_synthetic, data_cutoff=extract.data_cutoff,
         cohort=design.cohort, attrition=attrition, design_frame=design.frame, analysis=analysis,
