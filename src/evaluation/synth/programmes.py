@@ -6,6 +6,11 @@ participants and the pool (``iom_selection_score``, ``pt_risk_factors``). So adj
 those covariates is sufficient, while the naive comparisons are confounded. Participants'
 index dates are fixed here from the no-programme world: before its index date a person's
 history is the same with or without the programme.
+
+Selection logits are linear in the covariates as the analysis computes them (no caps or
+indicator thresholds), so a main-effects propensity model is correctly specified: with the
+earlier capped/indicator forms the matched estimates for the planted Prince's Trust null came
+out near HR 1.2, although every covariate balanced on its mean.
 """
 
 from __future__ import annotations
@@ -66,7 +71,8 @@ def iom_scores(hist: History, n: int, day: int) -> np.ndarray:
     return np.bincount(o["pid"][m], weights=w, minlength=n)
 
 
-def select_iom(seed: int, pop: Population, hist: History, used: np.ndarray) -> Selection:
+def select_iom(seed: int, pop: Population, hist: History, used_day: np.ndarray) -> Selection:
+    used = used_day < NEVER
     n = len(pop)
     cand_day = np.full(n, -1, dtype=np.int64)
     cand_score = np.zeros(n)
@@ -105,7 +111,8 @@ SCHEME_AREAS = (AREAS.index("dudley"), AREAS.index("solihull"))
 SCHEME_START = day_of("2015-09-01")
 
 
-def select_cc(seed: int, pop: Population, hist: History, used: np.ndarray) -> Selection:
+def select_cc(seed: int, pop: Population, hist: History, used_day: np.ndarray) -> Selection:
+    used = used_day < NEVER
     o = hist.o
     ok = (o["proven"] >= SCHEME_START) & (o["proven"] <= CUTOFF_DAY) & ~used[o["pid"]]
     in_scheme = np.isin(pop.area[o["pid"]], SCHEME_AREAS)
@@ -120,9 +127,17 @@ def select_cc(seed: int, pop: Population, hist: History, used: np.ndarray) -> Se
     disposal = np.where(is_cc, "conditional_caution", "community_resolution")
     episodes = dict(person=t, start=start, end=np.where(end <= CUTOFF_DAY, end, NEVER),
                     disposal_type=disposal)
-    other = ok & ~in_scheme & (o["outcome"] == OUT["simple_caution"])
+    # The pool mirrors the treated rule: each person's first adult out-of-court disposal
+    # (simple or conditional caution, community resolution) outside the scheme areas, kept
+    # when it was a simple caution. Taking the first simple caution instead would keep people
+    # whose earlier disposal was a community resolution, whom the treated rule leaves out:
+    # mostly low-risk people, and the history shows only that they had some record.
+    other = ok & ~in_scheme & np.isin(o["outcome"], [OUT["simple_caution"],
+                                                     OUT["conditional_caution"],
+                                                     OUT["community_resolution"]])
     pidx = np.flatnonzero(other)
     pidx = pidx[_first_per_person(o["pid"][pidx], o["proven"][pidx])]
+    pidx = pidx[o["outcome"][pidx] == OUT["simple_caution"]]
     p = o["pid"][pidx]
     pool = dict(person=p, index=o["proven"][pidx], reason=np.full(p.size, "other_disposal"),
                 disposal_type=np.full(p.size, "simple_caution"))
@@ -136,19 +151,19 @@ NC_POOL_AREAS = tuple(AREAS.index(a) for a in ("coventry", "solihull", "walsall"
                                                "wolverhampton"))
 NC_START, NC_END = day_of("2016-04-01"), day_of("2018-03-31")
 NC_PERIOD0 = day_of("2015-04-01")
-NC_REFER = dict(intercept=-2.29, any_record=0.8, age=-0.05, proven=0.5)
+NC_REFER = dict(intercept=-2.32, records=0.35, age=-0.05, proven=0.3)
 NC_NEEDS = dict(nc_need_attitudes=0.60, nc_need_accommodation=0.40, nc_need_education=0.40,
                 nc_need_mental_health=0.40, nc_domestic_abuse_victim=0.50)
 
 
-def _nc_eligible(pop: Population, hist: History, used: np.ndarray, areas, first: int,
+def _nc_eligible(pop: Population, hist: History, used_day: np.ndarray, areas, first: int,
                  last: int) -> tuple[np.ndarray, np.ndarray, dict]:
     """Each eligible woman's first eligible offence in [first, last] in ``areas``."""
     o = hist.o
     pid = o["pid"]
     age = (o["day"] - pop.dob[pid]) / 365.25
     m = (~pop.male[pid] & np.isin(pop.area[pid], areas) & (o["day"] >= first)
-         & (o["day"] <= last) & (age >= 18) & (age < 41) & ~used[pid])
+         & (o["day"] <= last) & (age >= 18) & (age < 41) & (used_day[pid] > o["day"]))
     idx = np.flatnonzero(m)
     f = hist.features(pid[idx], o["day"][idx])
     ok = (f["prior_convictions_ever"] == 0) & (f["prior_recorded_ever"] <= 5)
@@ -158,21 +173,29 @@ def _nc_eligible(pop: Population, hist: History, used: np.ndarray, areas, first:
     return pid[idx], o["day"][idx], f
 
 
-def select_new_chance(seed: int, pop: Population, hist: History, used: np.ndarray) -> Selection:
-    who, d, f = _nc_eligible(pop, hist, used, NC_AREAS, NC_START, NC_END)
+def select_new_chance(seed: int, pop: Population, hist: History,
+                      used_day: np.ndarray) -> Selection:
+    """Women are excluded for an earlier programme only if it started before their index
+    offence: excluding later participants would drop comparison women in the conditional
+    caution areas who reoffended (and so got a caution), which the referred women in
+    Birmingham and Sandwell never are."""
+    who, d, f = _nc_eligible(pop, hist, used_day, NC_AREAS, NC_START, NC_END)
     age = (d - pop.dob[who]) / 365.25
     r = NC_REFER
-    logit = (r["intercept"] + r["any_record"] * (f["prior_recorded_ever"] > 0)
-             + r["age"] * (age - 28) + r["proven"] * (f["prior_proven_ever"] > 0))
-    referred = rng.uniform(seed, 301, pop.pid[who]) < _expit(logit)
+    # linear in the covariates as recorded, so a main-effects propensity model is right
+    logit = (r["intercept"] + r["records"] * f["prior_recorded_ever"]
+             + r["age"] * (age - 28) + r["proven"] * f["prior_proven_ever"])
+    # a referred woman who joins another programme later would carry two planted effects;
+    # IOM adoption after a first, minor offence is very rare, so she is simply not referred
+    referred = (rng.uniform(seed, 301, pop.pid[who]) < _expit(logit)) & (used_day[who] == NEVER)
     t = who[referred]
     episodes = dict(person=t, start=d[referred])
     end = d[referred] + 90 + np.floor(rng.uniform(seed, 302, pop.pid[t]) * 180).astype(int)
     episodes["end"] = np.where(end <= CUTOFF_DAY, end, NEVER)
     for i, (name, share) in enumerate(NC_NEEDS.items()):
         episodes[name] = rng.uniform(seed, 310 + i, pop.pid[t]) < share
-    used2 = used.copy()
-    used2[t] = True
+    used2 = used_day.copy()
+    used2[t] = np.minimum(used2[t], d[referred])
     a_who, a_d, _ = _nc_eligible(pop, hist, used2, NC_POOL_AREAS, NC_START, NC_END)
     p_who, p_d, _ = _nc_eligible(pop, hist, used2, NC_AREAS, NC_PERIOD0, NC_START - 1)
     pool = dict(person=np.concatenate([a_who, p_who]), index=np.concatenate([a_d, p_d]),
@@ -183,40 +206,55 @@ def select_new_chance(seed: int, pop: Population, hist: History, used: np.ndarra
 
 # --- Prince's Trust ------------------------------------------------------------------------
 PT_START, PT_END = day_of("2015-04-01"), day_of("2018-03-31")
-PT_ASSESSED = 0.06
-PT_REFER = dict(intercept=-2.05, risk=0.30, age=-0.12, records=0.25)
+PT_ASSESSED = 0.053
+PT_MAX_RECORDS = 25
+PT_REFER = dict(intercept=-2.05, risk=0.30, age=-0.12, records=0.08)
 PT_PROGRESSION = (("employment", 0.27), ("education", 0.20), ("training", 0.19),
                   ("volunteering", 0.13), ("none", 0.21))
 
 
 def risk_factors(seed: int, pop: Population) -> np.ndarray:
     """Recorded risk factors (0-10): more for people with a higher offending level."""
-    p = _expit(-1.3 + 0.6 * pop.frailty_z + 0.5 * rng.normal(seed, 401, pop.pid))
+    p = _expit(-1.05 + 0.6 * pop.frailty_z + 0.5 * rng.normal(seed, 401, pop.pid))
     hits = [rng.uniform(seed, 410 + j, pop.pid) < p for j in range(10)]
     return np.sum(hits, axis=0).astype(np.int64)
 
 
 def select_princes_trust(seed: int, pop: Population, hist: History,
-                         used: np.ndarray) -> Selection:
+                         used_day: np.ndarray) -> Selection:
+    used = used_day < NEVER
     d_all = PT_START + np.floor(rng.uniform(seed, 402, pop.pid)
                                 * (PT_END - PT_START + 1)).astype(np.int64)
     age_all = (d_all - pop.dob) / 365.25
     assessed = ((age_all >= 16) & (age_all < 26) & (pop.death > d_all) & ~used
                 & (rng.uniform(seed, 403, pop.pid) < PT_ASSESSED))
     who = np.flatnonzero(assessed)
-    d, age = d_all[who], age_all[who]
-    rf = risk_factors(seed, pop)[who]
+    d = d_all[who]
     f = hist.features(pop.pid[who], d)
+    # very prolific young offenders go to youth offending teams, not to the programme (and
+    # would make referral all but certain, leaving no comparable pool)
+    keep = f["prior_recorded_ever"] <= PT_MAX_RECORDS
+    who, d = who[keep], d[keep]
+    f = {k: v[keep] for k, v in f.items()}
+    age = age_all[who]
+    rf = risk_factors(seed, pop)[who]
     r = PT_REFER
     logit = (r["intercept"] + r["risk"] * (rf - 4) + r["age"] * (age - 20)
-             + r["records"] * np.minimum(f["prior_recorded_ever"], 4))
+             + r["records"] * f["prior_recorded_ever"])  # linear: see select_new_chance
     referred = rng.uniform(seed, 404, pop.pid[who]) < _expit(logit)
     t = who[referred]
     completed = rng.uniform(seed, 405, pop.pid[t]) < _expit(1.6 - 0.1 * (rf[referred] - 4))
     length = np.where(completed, 84,
                       7 + np.floor(rng.uniform(seed, 406, pop.pid[t]) * 70).astype(int))
     cum = np.cumsum([s for _, s in PT_PROGRESSION])
-    prog_i = np.searchsorted(cum, rng.uniform(seed, 407, pop.pid[t]) * cum[-1])
+    # Progression is a share reported for completers: allot it by the rank of each
+    # completer's uniform, so the shares hold exactly (up to rounding) in every cohort.
+    u = rng.uniform(seed, 407, pop.pid[t])
+    rank = np.zeros(t.size)
+    done = np.flatnonzero(completed)
+    rank[done] = (np.argsort(np.argsort(u[done], kind="stable"), kind="stable") + 0.5) / max(
+        done.size, 1)
+    prog_i = np.minimum(np.searchsorted(cum, rank * cum[-1]), len(cum) - 1)
     progression = np.array([name for name, _ in PT_PROGRESSION], dtype=object)[prog_i]
     progression = np.where(completed, progression, None)
     end = d[referred] + length
@@ -233,11 +271,14 @@ SELECTORS = (select_iom, select_cc, select_new_chance, select_princes_trust)
 
 
 def select_all(seed: int, pop: Population, hist: History) -> list[Selection]:
-    """Programmes in turn; a participant of one programme is not used again by the next."""
-    used = np.zeros(len(pop), dtype=bool)
+    """Programmes in turn. A participant of one programme is not selected by a later one
+    (each person carries at most one planted effect); New Chance, whose comparison areas
+    include a conditional-caution area, excludes only earlier participation (see there)."""
+    used_day = np.full(len(pop), NEVER, dtype=np.int64)  # start of an earlier programme
     out = []
     for select in SELECTORS:
-        sel = select(seed, pop, hist, used)
-        used[sel.episodes["person"]] = True
+        sel = select(seed, pop, hist, used_day)
+        ep = sel.episodes
+        np.minimum.at(used_day, ep["person"], ep["start"])
         out.append(sel)
     return out

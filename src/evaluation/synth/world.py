@@ -3,7 +3,11 @@
 Each person offends as a Poisson process whose monthly log-intensity is
 ``mu_i + age_curve(age) + x_it`` with ``x_it`` an AR(1) around 0: a person picked when ``x`` is
 high drifts back to their own level afterwards, so regression to the mean *emerges* from
-selecting at a peak. Offences are not committed in custody, after death or after the cut-off.
+selecting at a peak. A low-risk group (``low_share``) has a narrow, low level, a weak
+fluctuation and desists after a first police contact: they receive most out-of-court
+disposals and seldom reoffend (the published 5% / 10% / 15% after community resolutions,
+conditional and simple cautions). Disposal decisions use only what the police knew on the
+offence day: records before that day and convictions proven before it. Offences are not committed in custody, after death or after the cut-off.
 A programme multiplies the intensity by ``theta`` for ``EFFECT_DAYS`` after the index date, by
 thinning: each latent offence has its own uniform and survives if it is below ``theta``.
 
@@ -82,15 +86,18 @@ S_AR, S_COUNT, S_DAY, S_CAT, S_OUT1, S_OUT2, S_OUT3, S_LAG, S_CUST, S_SERVE, S_T
 class WorldParams:
     """Offending-process parameters (tuned to the calibration targets at seed 20190930)."""
 
-    n_people: int = 520_000
+    n_people: int = 780_000
     base_rate_per_year: float = 0.30   # recorded offences/yr at the age peak, median person
     frailty_sd: float = 1.60           # sd of the log level between people
     female_shift: float = -1.1         # log-intensity shift for women
     ar_rho: float = 0.90               # monthly persistence of the fluctuation
     ar_sd: float = 1.00                # stationary sd of the fluctuation
     age_curve_scale: float = 1.5
-    low_share: float = 0.40            # people who offend rarely (one-off offenders)
-    low_shift: float = -2.0            # their log-level shift
+    low_share: float = 0.60            # low-risk people (mostly one-off offenders)
+    low_shift: float = -0.5            # their log-level shift before a police contact
+    low_sd: float = 0.5                # sd of the log level within the low-risk group
+    low_ar: float = 0.15               # their fluctuation, as a share of ``ar_sd``
+    low_desist: float = -3.0           # their log-level shift after a first police contact
 
 
 def age_curve(age: np.ndarray, scale: float) -> np.ndarray:
@@ -111,6 +118,8 @@ class Population:
     death: np.ndarray        # day of death, NEVER if alive at the cut-off
     mu: np.ndarray           # log daily offending level (frailty + sex)
     frailty_z: np.ndarray    # standardised frailty (drives recorded risk factors)
+    ar_scale: np.ndarray     # multiplier of the AR(1) fluctuation (small for the low-risk group)
+    desist: np.ndarray       # log-level shift once the person has a police record
 
     def subset(self, idx: np.ndarray) -> Population:
         return Population(**{k: v[idx] for k, v in self.__dict__.items()})
@@ -128,16 +137,23 @@ def make_population(seed: int, n: int, params: WorldParams) -> Population:
     area = np.searchsorted(np.cumsum(AREA_SHARES), u(3) * AREA_SHARES.sum())
     ethnicity = np.searchsorted(np.cumsum(ETHNICITY_SHARES), u(4) * ETHNICITY_SHARES.sum())
     frailty_z = rng.normal(seed, 105, pid)
-    mu = (np.log(params.base_rate_per_year / 365.25) + params.frailty_sd * frailty_z
-          + np.where(male, 0.0, params.female_shift)
-          + np.where(u(8) < params.low_share, params.low_shift, 0.0))
+    # Many people who ever meet the police are low-risk: a steady low level with little
+    # fluctuation, and they mostly desist after a first police contact (the low reoffending
+    # after out-of-court disposals, which mostly go to first-time offenders). The rest carry
+    # the heavy-tailed frailty and bursts.
+    low = u(8) < params.low_share
+    mu = (np.log(params.base_rate_per_year / 365.25) + np.where(male, 0.0, params.female_shift)
+          + np.where(low, params.low_shift + params.low_sd * frailty_z,
+                     params.frailty_sd * frailty_z))
+    ar_scale = np.where(low, params.low_ar, 1.0)
+    desist = np.where(low, params.low_desist, 0.0)
     # deaths: more likely for older and more prolific people; uniform date in the window
     p_death = 0.012 + 0.0006 * age_2010 + 0.01 * (frailty_z > 1.5)
     dies = u(6) < p_death
     death = np.where(dies, np.floor(u(7) * CUTOFF_DAY).astype(np.int64), NEVER)
     death = np.maximum(death, dob + 1)
     return Population(pid, male, dob, area.astype(np.int64), ethnicity.astype(np.int64),
-                      death, mu, frailty_z)
+                      death, mu, frailty_z, ar_scale, desist)
 
 
 def _expit(x):
@@ -167,8 +183,10 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
     x = s_x * rng.normal(seed, S_AR, pop.pid, 0)
     day10 = pop.dob + int(np.ceil(10 * 365.25)) + 1
     end_alive = np.minimum(pop.death + 1, CUTOFF_DAY + 1)
-    rec = np.zeros(n, dtype=np.int64)
-    conv = np.zeros(n, dtype=np.int64)
+    rec = np.zeros(n, dtype=np.int64)    # records before the current month
+    conv = np.zeros(n, dtype=np.int64)   # convictions proven before the current month
+    pend_row = np.zeros(0, dtype=np.int64)  # convictions not yet proven: person, proven day
+    pend_day = np.zeros(0, dtype=np.int64)
     cs = np.full(n, -1, dtype=np.int64)   # current/pending custody spell [cs, cr)
     cr = np.full(n, -1, dtype=np.int64)
     out: dict[str, list[np.ndarray]] = {k: [] for k in (
@@ -185,7 +203,11 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         hi = np.minimum(b, cr)
         blen = np.maximum(hi - lo, 0)
         free = span - blen
-        lam = np.exp(pop.mu + x + age_curve(age, params.age_curve_scale)) * free
+        release = pend_day < ms
+        np.add.at(conv, pend_row[release], 1)
+        pend_row, pend_day = pend_row[~release], pend_day[~release]
+        lam = np.exp(pop.mu + pop.ar_scale * x + np.where(rec > 0, pop.desist, 0.0)
+                     + age_curve(age, params.age_curve_scale)) * free
         lam = np.where(free > 0, lam, 0.0)
         who = np.flatnonzero(lam > 1e-6)
         counts = np.zeros(n, dtype=np.int64)
@@ -209,7 +231,11 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         key = (pop.pid[row], m, k)
         cat = np.searchsorted(np.cumsum(CATEGORY_SHARES), rng.uniform(seed, S_CAT, *key))
         cat = np.minimum(cat, len(CATEGORY_SHARES) - 1)
-        outcome, lag = _outcomes(seed, key, cat, rec[row], conv[row], age[row],
+        # what the police knew on the offence day: records before that day, convictions
+        # proven before it (the same definitions as the covariates)
+        rec_now = rec[row] + _earlier_same_person(row, day, row, day)
+        conv_now = conv[row] + _earlier_same_person(pend_row, pend_day, row, day)
+        outcome, lag = _outcomes(seed, key, cat, rec_now, conv_now, age[row],
                                  pop.area[row], day)
         proven = np.where(lag >= 0, day + lag, NEVER)
         # custody after some convictions: one spell at a time, starting at sentence
@@ -229,7 +255,9 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         cs[row[first]] = c_start[first]
         cr[row[first]] = c_rel[first]
         np.add.at(rec, row, 1)
-        np.add.at(conv, row, is_conv.astype(np.int64))
+        new = is_conv & (proven < NEVER)
+        pend_row = np.concatenate([pend_row, row[new]])
+        pend_day = np.concatenate([pend_day, proven[new]])
         for name, val in (("row", row), ("day", day), ("proven", proven), ("category", cat),
                           ("outcome", outcome), ("custody_start", c_start),
                           ("custody_release", c_rel)):
@@ -237,6 +265,17 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
     res = {k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64)) for k, v in out.items()}
     res["pid"] = pop.pid[res["row"]]
     return _finish(res, pop)
+
+
+def _earlier_same_person(e_row: np.ndarray, e_day: np.ndarray, row: np.ndarray,
+                         day: np.ndarray) -> np.ndarray:
+    """For each (row, day): how many events (e_row, e_day) have the same row and an earlier day."""
+    if e_row.size == 0:
+        return np.zeros(row.size, dtype=np.int64)
+    shift = np.int64(1 << 24)
+    keys = np.sort(e_row * shift + e_day)
+    return (np.searchsorted(keys, row * shift + day, "left")
+            - np.searchsorted(keys, row * shift, "left"))
 
 
 def _outcomes(seed, key, cat, rec, conv, age, area, day):
@@ -254,7 +293,7 @@ def _outcomes(seed, key, cat, rec, conv, age, area, day):
     v = (u1 - p_nfa) / (1.0 - p_nfa)  # reuse the uniform inside the disposed branch
     oocd = disposed & (v < p_oocd)
     outcome[disposed & ~oocd] = OUT["conviction"]
-    p_cr = _expit(0.6 - 2.5 * np.minimum(rec, 10) - 1.5 * (age < 18) + 0.06 * (age - 25))
+    p_cr = _expit(0.6 - 2.5 * np.minimum(rec, 10) - 1.5 * (age < 18) + 0.10 * (age - 25))
     cr = oocd & (u2 < p_cr)
     outcome[cr] = OUT["community_resolution"]
     caution = oocd & ~cr
