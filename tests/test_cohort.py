@@ -98,20 +98,31 @@ def _new_chance_extract() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def nc_cohort():
-    return build_cohort(_new_chance_extract(), CUTOFF, load_programme_config("new_chance"))
+    return build_cohort(_new_chance_extract(), CUTOFF, _nc_with_period_pool())
+
+
+def _nc_with_period_pool():
+    """New Chance with the period comparison switched back on (the sensitivity analysis of
+    decision 0202), so these hand-built cases exercise both pool reasons."""
+    return load_programme_config("new_chance").with_overrides({
+        "comparison.pool_reasons": ["area_without_programme", "period_without_programme"],
+        "eligibility.index_date_from": None})
 
 
 def test_new_chance_rows_kept(nc_cohort):
     frame = nc_cohort.frame
     # Treated: P1's first episode. Comparison: P5's earlier date (2015-01-01, not the row
-    # listed first) and P12's 2014-01-01 (before the conviction of 2014-06-01).
+    # listed first), P12's 2014-01-01 (before the conviction of 2014-06-01) and P1's own
+    # 2015-01-01 pool date: P1 was not yet referred then (referred 2017-05-01), so that row is
+    # a valid comparison (dropping it would select on P1's future).
     assert frame[["person_id", "treated", "index_date"]].values.tolist() == [
         ["P1", 1, pd.Timestamp("2017-05-01")],
         ["P12", 0, pd.Timestamp("2014-01-01")],
+        ["P1", 0, pd.Timestamp("2015-01-01")],
         ["P5", 0, pd.Timestamp("2015-01-01")],
     ]
     assert frame.loc[0, "episode_id"] == "E1" and frame.loc[0, "nc_need_attitudes"]
-    assert frame.loc[2, "pool_reason"] == "period_without_programme"
+    assert frame.loc[3, "pool_reason"] == "period_without_programme"
     assert {"prior_proven_ever", "age_at_index", "nc_need_education"} <= set(frame.columns)
     assert "iom_selection_score" not in frame.columns  # other programmes' fields left out
     assert "date_of_birth" not in frame.columns
@@ -122,7 +133,6 @@ def test_new_chance_every_exclusion_named(nc_cohort):
     got = {(r.stage, r.reason, r.group): r.n_excluded for r in excluded.itertuples()}
     assert got == {
         ("definition", "pool reason eligible_not_referred not used", "comparison"): 1,
-        ("definition", "also received the programme", "comparison"): 1,  # P1
         ("data", "index date after the data cut-off", "comparison"): 1,  # P9
         ("data", "died before the index date", "comparison"): 1,  # P10
         ("eligibility", "aged over 40 at index", "comparison"): 1,  # P8: 46
@@ -142,15 +152,14 @@ def test_new_chance_every_exclusion_named(nc_cohort):
     assert received.set_index("group")["n_before"].to_dict() == {"comparison": 11, "treated": 4}
     nc_cohort.attrition.check_reconciles(nc_cohort.frame)
     assert nc_cohort.counts().set_index("group")["people"].to_dict() == {
-        "comparison": 2, "treated": 1}
+        "comparison": 3, "treated": 1}
 
 
 def test_all_pool_dates_kept_when_configured():
-    config = load_programme_config("new_chance").with_overrides(
-        {"comparison.index_dates": "all"})
+    config = _nc_with_period_pool().with_overrides({"comparison.index_dates": "all"})
     cohort = build_cohort(_new_chance_extract(), CUTOFF, config)
     pool = cohort.comparison
-    assert sorted(pool["person_id"]) == ["P12", "P5", "P5"]
+    assert sorted(pool["person_id"]) == ["P1", "P12", "P5", "P5"]
 
 
 def _cc_extract() -> dict[str, pd.DataFrame]:
@@ -166,7 +175,7 @@ def _cc_extract() -> dict[str, pd.DataFrame]:
         # Q2 had a community resolution, not the programme: stays a comparison.
         {"programme": "conditional_caution", "person_id": "Q2", "index_date": "2016-02-01",
          "pool_reason": "other_disposal"},
-        # Q1 received a conditional caution: removed from the pool.
+        # Q1 received a conditional caution (2016-01-01) before this pool date: removed.
         {"programme": "conditional_caution", "person_id": "Q1", "index_date": "2017-01-01",
          "pool_reason": "other_disposal"},
         {"programme": "conditional_caution", "person_id": "Q3", "index_date": "2015-08-01",
@@ -186,7 +195,7 @@ def test_conditional_caution_treated_filter_and_contamination():
     got = {(r.reason, r.group): r.n_excluded for r in excluded.itertuples()}
     assert got == {
         ("episode disposal_type not conditional_caution", "treated"): 1,  # C2
-        ("also received the programme", "comparison"): 1,  # Q1
+        ("received the programme on or before this index date", "comparison"): 1,  # Q1
         ("index date before 2015-09-01", "comparison"): 1,  # Q3
     }
     assert cohort.frame["treated"].dtype == "int64"

@@ -55,7 +55,7 @@ def test_seed_paper_criteria_encoded():
     assert (nc.eligibility.age_min, nc.eligibility.age_max) == (18, 40)
     assert nc.eligibility.sexes == ["F"]
     assert (nc.eligibility.max_prior_convictions, nc.eligibility.max_prior_recorded) == (0, 5)
-    assert nc.comparison.pool_reasons == ["area_without_programme", "period_without_programme"]
+    assert nc.comparison.pool_reasons == ["area_without_programme"]  # decision 0202
     pt = load_programme_config("princes_trust")
     assert (pt.eligibility.age_min, pt.eligibility.age_max) == (16, 25)
     assert "pt_risk_factors" in pt.covariates.include

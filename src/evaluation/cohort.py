@@ -128,8 +128,8 @@ def _apply_definitions(
         frame = attrition.exclude(frame, outside, f"episode {key} not {' or '.join(values)}",
                                   STAGE_DEFINITION)
         is_treated = frame[GROUP_COL] == TREATED
-    # Everyone who received the programme (as defined above), completers or not.
-    received = set(frame.loc[is_treated, "person_id"])
+    # When each person first received the programme (as defined above), completers or not.
+    received = frame.loc[is_treated].groupby("person_id")["index_date"].min()
     if not config.treated.include_non_completers:
         completed = frame["pt_completed"].astype("boolean")
         frame = attrition.exclude(frame, is_treated & completed.isna(),
@@ -144,8 +144,14 @@ def _apply_definitions(
         frame = attrition.exclude(frame, (frame[GROUP_COL] == COMPARISON) &
                                   (frame["pool_reason"] == reason),
                                   f"pool reason {reason} not used", STAGE_DEFINITION)
-    contaminated = (frame[GROUP_COL] == COMPARISON) & frame["person_id"].isin(received)
-    return attrition.exclude(frame, contaminated, "also received the programme",
+    # A comparison row is contaminated only if the programme came on or before its index date.
+    # Dropping people who receive it *later* would select on the future: a later referral
+    # often follows a reoffence, so it would remove reoffenders from the comparison group.
+    first = frame["person_id"].map(received)
+    contaminated = ((frame[GROUP_COL] == COMPARISON) & first.notna()
+                    & (first <= frame["index_date"]))
+    return attrition.exclude(frame, contaminated,
+                             "received the programme on or before this index date",
                              STAGE_DEFINITION)
 
 

@@ -101,6 +101,14 @@ MERGED_LEVEL = "other (merged: too few in one group)"
 MIN_LEVEL_COUNT = 5
 
 
+def _sparse_levels(values: pd.Series, treated: pd.Series, min_count: int) -> list[str]:
+    counts = pd.crosstab(values, treated)
+    for group in (0, 1):
+        if group not in counts.columns:
+            counts[group] = 0
+    return counts.index[(counts[0] < min_count) | (counts[1] < min_count)].tolist()
+
+
 def merge_sparse_levels(frame: pd.DataFrame, categorical: list[str],
                         min_count: int = MIN_LEVEL_COUNT) -> tuple[pd.DataFrame, dict]:
     """Merge category levels held by fewer than ``min_count`` people in either group.
@@ -112,15 +120,18 @@ def merge_sparse_levels(frame: pd.DataFrame, categorical: list[str],
     frame = frame.copy()
     merged: dict[str, list[str]] = {}
     for col in categorical:
-        counts = pd.crosstab(frame[col].astype(str), frame["treated"])
-        for group in (0, 1):
-            if group not in counts.columns:
-                counts[group] = 0
-        sparse = counts.index[(counts[0] < min_count) | (counts[1] < min_count)].tolist()
-        if sparse:
-            frame[col] = frame[col].astype(str).where(~frame[col].astype(str).isin(sparse),
-                                                      MERGED_LEVEL)
-            merged[col] = sorted(sparse)
+        values = frame[col].astype(str)
+        sparse = _sparse_levels(values, frame["treated"], min_count)
+        if not sparse:
+            continue
+        values = values.where(~values.isin(sparse), MERGED_LEVEL)
+        if MERGED_LEVEL in _sparse_levels(values, frame["treated"], min_count):
+            # still too few in one group once pooled: fold into the most common level
+            common = values.loc[values != MERGED_LEVEL].value_counts().index[0]
+            values = values.replace(MERGED_LEVEL, common)
+            sparse = [*sparse, f"(pooled into {common})"]
+        frame[col] = values
+        merged[col] = sorted(sparse)
     return frame, merged
 
 
