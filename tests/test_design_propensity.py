@@ -90,6 +90,25 @@ def test_comparison_people_far_from_any_treated_are_counted_not_fatal():
     assert pm.propensity_.iloc[-1] < 1e-8
 
 
+def test_flag_held_only_by_comparison_people_fits_like_r_glm(df):
+    # A 0/1 covariate that is 1 for a few comparison people only (e.g. prior custody in a
+    # cautioned cohort): its coefficient runs to -inf, Newton's coefficient test never passes,
+    # but the deviance settles (R's glm converges with "fitted probabilities 0 or 1"). In the
+    # limit those people contribute nothing, so the other coefficients equal the fit without
+    # them: an independent check.
+    d = df.copy()
+    d["custody"] = 0.0
+    flagged = d.index[d["treated"] == 0][:8]
+    d.loc[flagged, "custody"] = 1.0
+    pm = PropensityModel(["age", "prior", "custody"], categorical=["area"]).fit(d)
+    assert pm.coef_["custody"] < -15
+    assert pm.n_extreme_ == len(flagged)
+    assert (pm.propensity_.loc[flagged] < 1e-6).all()
+    rest = PropensityModel(["age", "prior"], categorical=["area"]).fit(d.drop(index=flagged))
+    for term in rest.coef_.index:
+        assert pm.coef_[term] == pytest.approx(rest.coef_[term], abs=1e-5)
+
+
 def test_unseen_level_at_predict(df):
     pm = PropensityModel(["age"], categorical=["area"]).fit(df)
     new = df.head(3).assign(area=["birmingham", "walsall", "dudley"])

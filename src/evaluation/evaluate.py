@@ -418,6 +418,8 @@ def build_design(config: ProgrammeConfig, extract: Extract) -> Design:
     frame["propensity"] = model.propensity_.to_numpy()
     design_frame, summary = _design(frame, config, cohort.attrition)
     summary["merged_levels"] = merged
+    # comparison people no treated person resembles (fitted propensity ~0): never matched
+    summary["n_propensity_near_zero"] = model.n_extreme_
     return Design(
         cohort=cohort, frame=design_frame, propensity=model, summary=summary,
         balance_before=_balance(design_frame, config, weights=None),

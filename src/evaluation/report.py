@@ -288,7 +288,10 @@ class ProgrammeReport:
                                     values="n_excluded", aggfunc="sum", sort=False,
                                     fill_value=0).reset_index()
         received = flow.loc[flow["reason"] == "received"].groupby("group")["n_before"].sum()
-        groups = [g for g in ("treated", "comparison") if g in wide.columns]
+        groups = ["treated", "comparison"]
+        for g in groups:
+            if g not in wide.columns:
+                wide[g] = 0
         analysed = self.ev.analysis.assign(group=np.where(self.ev.analysis["treated"] == 1,
                                                           "treated", "comparison"))
         rows = [{"stage": "received", "reason": "", **{g: int(received.get(g, 0))
@@ -343,11 +346,11 @@ class ProgrammeReport:
             "censoring those whose follow-up is not yet complete, so shorter read-outs are "
             "valid early answers rather than biased rates.</p>" + _table_html(shown)))
 
-    def before_during(self) -> Section:
+    def before_during(self) -> Section | None:
         """IOM: the IDIOM-style before/during table, then what the comparison group changes."""
         bd = self.ev.before_during
         if not bd:
-            return Section("")
+            return None  # only IOM reports have a before/during section: show nothing
         idiom = bd["idiom_table"].iloc[0]
         naive = change_sentence(idiom["offences_pre_per_person"],
                                 idiom["offences_during_per_person"],

@@ -186,7 +186,7 @@ class PropensityModel:
                 "attrition ledger or simplify the model"
             )
         self.n_extreme_ = int(((p < _EPS) | (p > 1 - _EPS)).sum())
-        if not res.mle_retvals.get("converged", True):
+        if not _converged(res):
             raise ValueError(f"the propensity model did not converge in {self.maxiter} iterations")
         self.result_ = res
         coef = back @ np.asarray(res.params)
@@ -219,6 +219,13 @@ class PropensityModel:
         return pd.Series(X.to_numpy() @ self.coef_.to_numpy(), index=df.index, name="logit")
 
 
+def _converged(res) -> bool:
+    """Convergence flag of a statsmodels Logit (``mle_retvals``) or GLM (``converged``) fit."""
+    if hasattr(res, "mle_retvals") and res.mle_retvals is not None:
+        return bool(res.mle_retvals.get("converged", True))
+    return bool(getattr(res, "converged", True))
+
+
 def _fit_standardised(t: np.ndarray, X: pd.DataFrame, maxiter: int):
     """Fit the logit on centred and scaled columns, for a well-conditioned Newton solve.
 
@@ -236,6 +243,13 @@ def _fit_standardised(t: np.ndarray, X: pd.DataFrame, maxiter: int):
     scaled = (values - mean) / sd
     X_fit = pd.DataFrame(scaled, index=X.index, columns=X.columns)
     res = sm.Logit(t, X_fit).fit(method="newton", maxiter=maxiter, tol=1e-10, disp=False)
+    if not _converged(res):
+        # Quasi-separation on the comparison side (e.g. a 0/1 covariate that is 1 only for some
+        # comparison people) sends one coefficient towards -inf: Newton's test on the
+        # coefficients never passes although the fitted probabilities have settled. R's glm
+        # judges convergence on the deviance instead; so does statsmodels' GLM IRLS.
+        res = sm.GLM(t, X_fit, family=sm.families.Binomial()).fit(
+            method="IRLS", maxiter=max(maxiter, 100), tol=1e-10)
     back = np.diag(1.0 / sd)
     intercepts = np.flatnonzero(const)
     for i in intercepts:
