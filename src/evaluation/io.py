@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from evaluation.contract import CONTRACT, EXTRACT_METADATA_FILE, TABLES, Column
 
@@ -95,9 +97,16 @@ def read_metadata(directory: Path) -> tuple[dict, pd.Timestamp]:
     return metadata, cutoff
 
 
+def _arrow_strings(dtype: pa.DataType):
+    """Keep Parquet text in Arrow memory: building millions of Python str objects is slow."""
+    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
+        return pd.StringDtype("pyarrow")
+    return None
+
+
 def _raw_frame(path: Path) -> pd.DataFrame:
     if path.suffix == ".parquet":
-        return pd.read_parquet(path)
+        return pq.read_table(path).to_pandas(types_mapper=_arrow_strings)
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
 
 
@@ -112,7 +121,7 @@ def _coerce(raw: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
     if _typed_already(raw):
         text, blank = raw, raw.isna().to_numpy()
     else:
-        text = raw.astype("string").str.strip()
+        text = raw.astype("string[pyarrow]").str.strip()
         blank = (text.isna() | (text == "")).to_numpy(dtype=bool)
         text = text.where(~blank)
     if col.kind == "date":
