@@ -11,7 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.outcomes import OutcomeSpec, derive_outcomes, restrict_to_readout
+from evaluation.outcomes import (
+    OutcomeSpec,
+    PreparedOffences,
+    derive_outcomes,
+    restrict_to_readout,
+)
 
 T = pd.Timestamp
 CUTOFF = T("2023-01-01")
@@ -249,3 +254,22 @@ def test_vectorised_matches_row_by_row_rules():
     assert (got_n == want_n).all()
     assert out["event"].tolist() == [w[1] for w in want]
     assert out["duration_days"].tolist() == [w[2] for w in want]
+
+
+def test_prepared_offences_give_the_same_outcomes_and_refuse_other_tables():
+    off = offences([("a", "2020-01-10", "2020-02-01", V, CONV),
+                    ("a", "2020-03-01", "2020-04-01", R, CONV, "2020-04-01", "2020-06-01"),
+                    ("b", "2020-05-01", "2020-05-20", S, "simple_caution")])
+    ppl = people(["a", "b"])
+    idx = index(["a", "b"])
+    prepared = PreparedOffences(off, ppl, CUTOFF)
+    for custody in ("exclude_time", "censor"):
+        for window in (91, 365):
+            plain = derive_outcomes(idx, off, ppl, CUTOFF, window_days=window, custody=custody)
+            reused = derive_outcomes(idx, off, ppl, CUTOFF, window_days=window, custody=custody,
+                                     prepared=prepared)
+            pd.testing.assert_frame_equal(plain, reused)
+    with pytest.raises(ValueError, match="other offences/people tables"):
+        derive_outcomes(idx, off.copy(), ppl, CUTOFF, prepared=prepared)
+    with pytest.raises(ValueError, match="another data cut-off"):
+        derive_outcomes(idx, off, ppl, T("2022-06-01"), prepared=prepared)

@@ -214,7 +214,7 @@ def _outcomes(frame: pd.DataFrame, extract: Extract, config: ProgrammeConfig,
     return derive_outcomes(frame, extract.tables["offences"], extract.tables["people"],
                            extract.data_cutoff, window_days=window_days,
                            waiting_days=o.waiting_days, custody=o.custody, too_late="keep",
-                           attrition=attrition)
+                           attrition=attrition, prepared=extract.prepared_offences())
 
 
 def _pick(table: pd.DataFrame, term: str, outcome: str) -> dict[str, Any]:
@@ -335,12 +335,13 @@ def _before_during(analysis: pd.DataFrame, treated_all: pd.DataFrame, extract: E
     from evaluation.outcomes import before_during_table
 
     offences, people = extract.tables["offences"], extract.tables["people"]
+    prepared = extract.prepared_offences()
     everyone = before_during(treated_all[["person_id", "index_date", "treated"]], offences,
-                             people, extract.data_cutoff)
+                             people, extract.data_cutoff, prepared=prepared)
     everyone = everyone.loc[everyone["days_during"] > 0]
     per_person = before_during(analysis[["person_id", "index_date", "treated", weights]
                                         + ([cluster] if cluster else [])],
-                               offences, people, extract.data_cutoff)
+                               offences, people, extract.data_cutoff, prepared=prepared)
     per_person = per_person.loc[per_person["days_during"] > 0]
     groups = before_during_table(per_person.assign(
         group=np.where(per_person["treated"] == 1, "programme", "comparison")), by="group")

@@ -56,6 +56,16 @@ class Extract:
     metadata: dict
     data_cutoff: pd.Timestamp
     read_violations: list[Violation] = field(default_factory=list)
+    _prepared_offences: object = field(default=None, repr=False, compare=False)
+
+    def prepared_offences(self):
+        """Offences indexed once for every outcome derivation on this extract (default costs)."""
+        from evaluation.outcomes import PreparedOffences
+
+        if self._prepared_offences is None:
+            self._prepared_offences = PreparedOffences(
+                self.tables["offences"], self.tables["people"], self.data_cutoff)
+        return self._prepared_offences
 
     @property
     def is_synthetic(self) -> bool:

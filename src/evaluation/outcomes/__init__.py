@@ -5,10 +5,17 @@ Method choices are recorded in docs/decisions/0001-0009; the module docstrings r
 
 from .before_during import before_during, before_during_table
 from .costs import check_unit_costs, load_unit_costs
-from .reoffending import OutcomeSpec, derive_outcomes, proven_mask, restrict_to_readout
+from .reoffending import (
+    OutcomeSpec,
+    PreparedOffences,
+    derive_outcomes,
+    proven_mask,
+    restrict_to_readout,
+)
 
 __all__ = [
     "OutcomeSpec",
+    "PreparedOffences",
     "before_during",
     "before_during_table",
     "check_unit_costs",

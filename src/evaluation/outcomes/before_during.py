@@ -37,14 +37,13 @@ from ._common import (
     require_dates,
     start_ledger,
 )
-from .costs import cost_vector, resolve_unit_costs
-from .custody import CustodySpells
+from .costs import resolve_unit_costs
 from .reoffending import (
     INDEX_COLUMNS,
     OFFENCE_COLUMNS,
     PEOPLE_COLUMNS,
-    ProvenOffences,
-    offence_codes,
+    PreparedOffences,
+    prepared_for,
 )
 
 REASON_NO_LIBERTY = "no day at liberty in the before or during window"
@@ -63,8 +62,12 @@ def before_during(
     exclude_custody: bool = False,
     unit_costs: str | Path | pd.DataFrame | None = None,
     attrition: Attrition | None = None,
+    prepared: PreparedOffences | None = None,
 ) -> pd.DataFrame:
-    """Per person-index row: offences and cost before and during, raw and annualised."""
+    """Per person-index row: offences and cost before and during, raw and annualised.
+
+    ``prepared`` (built from these same tables) saves re-indexing the offences.
+    """
     for name, v in (("before_days", before_days), ("during_days", during_days)):
         if not isinstance(v, int | np.integer) or isinstance(v, bool) or v < 1:
             raise ValueError(f"{name} must be a whole number of days >= 1, got {v!r}")
@@ -92,8 +95,8 @@ def before_during(
     end = np.minimum.reduce([end, np.full(len(d), cut), death_days(people, code)])
     b_first, b_last = d - before_days, d - 1
 
-    off_code = offence_codes(offences, people)
-    proven = ProvenOffences(offences, off_code, cost_vector(costs))
+    ready = prepared_for(offences, people, cut, costs, prepared, data_cutoff)
+    proven = ready.proven
     n = len(frame)
     counts, cost = {}, {}
     for label, first, last in (("before", b_first, b_last), ("during", d, end)):
@@ -103,7 +106,7 @@ def before_during(
 
     days_before = np.full(n, before_days, dtype=float)
     days_during = (end - d + 1).astype(float)
-    spells = CustodySpells(offences, off_code, cut)
+    spells = ready.spells
     cust_before = spells.days_in(code, b_first, b_last)
     cust_during = spells.days_in(code, d, end)
     denom_before = days_before - cust_before if exclude_custody else days_before

@@ -146,6 +146,43 @@ class ProvenOffences:
         return expand(*self.events.ranges(code, first_day, last_day))
 
 
+class PreparedOffences:
+    """The offences of one extract indexed once (person lookup, sorting, custody spells).
+
+    Why: that indexing is most of the cost of ``derive_outcomes``, and an evaluation derives
+    outcomes several times from the same extract (matched set, whole pool, each read-out).
+    It is tied to the very tables, cut-off and unit costs it was built from; passing it with
+    other ones is an error, not a silent mismatch.
+    """
+
+    def __init__(self, offences: pd.DataFrame, people: pd.DataFrame, data_cutoff,
+                 unit_costs: str | Path | pd.DataFrame | None = None):
+        self.offences, self.people = offences, people
+        self.cut = cutoff_day(data_cutoff)
+        self.costs = cost_vector(resolve_unit_costs(unit_costs))
+        self.off_code = offence_codes(offences, people)
+        self.proven = ProvenOffences(offences, self.off_code, self.costs)
+        self.spells = CustodySpells(offences, self.off_code, self.cut)
+
+    def check_matches(self, offences: pd.DataFrame, people: pd.DataFrame, cut: int,
+                      costs: np.ndarray) -> None:
+        if offences is not self.offences or people is not self.people:
+            raise ValueError("prepared offences were built from other offences/people tables")
+        if cut != self.cut:
+            raise ValueError("prepared offences were built for another data cut-off")
+        if not np.array_equal(costs, self.costs):
+            raise ValueError("prepared offences were built with other unit costs")
+
+
+def prepared_for(offences: pd.DataFrame, people: pd.DataFrame, cut: int, costs: pd.DataFrame,
+              prepared: PreparedOffences | None, data_cutoff) -> PreparedOffences:
+    """``prepared`` after checking it was built from these inputs; else a new index."""
+    if prepared is None:
+        return PreparedOffences(offences, people, data_cutoff, costs)
+    prepared.check_matches(offences, people, cut, cost_vector(costs))
+    return prepared
+
+
 def derive_outcomes(
     index: pd.DataFrame,
     offences: pd.DataFrame,
@@ -158,11 +195,13 @@ def derive_outcomes(
     too_late: Literal["keep", "exclude"] = "keep",
     unit_costs: str | Path | pd.DataFrame | None = None,
     attrition: Attrition | None = None,
+    prepared: PreparedOffences | None = None,
 ) -> pd.DataFrame:
     """Outcome columns for each analysable index row (extra index columns carried through).
 
     Rows that cannot be analysed go through ``attrition`` (stage "outcomes") with a named
     reason; pass your own ``Attrition`` to chain stages (it is also in ``result.attrs``).
+    ``prepared`` (built from these same tables) saves re-indexing the offences.
     Rate columns are int64 when every row is eligible, else float64 with NaN where not.
     """
     spec = OutcomeSpec(window_days, waiting_days, custody, too_late)
@@ -181,9 +220,8 @@ def derive_outcomes(
         eligible = eligible[eligible]
     n = len(frame)
 
-    off_code = offence_codes(offences, people)
-    proven = ProvenOffences(offences, off_code, cost_vector(costs))
-    spells = CustodySpells(offences, off_code, cut)
+    ready = prepared_for(offences, people, cut, costs, prepared, data_cutoff)
+    proven, spells = ready.proven, ready.spells
     death = death_days(people, code)
     effective_cut = cut - spec.waiting_days
 
