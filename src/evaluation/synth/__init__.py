@@ -30,7 +30,8 @@ from .world import (
 )
 from .writer import write_world
 
-__all__ = ["SyntheticWorld", "calibration_table", "generate", "write_world", "WorldParams"]
+__all__ = ["SyntheticWorld", "WorldParams", "calibration_table", "generate", "potential_worlds",
+           "write_world"]
 
 GENERATOR = "evaluation.synth"
 
@@ -42,6 +43,30 @@ class SyntheticWorld:
     truth: dict
     scale: float = 1.0
     extras: dict = field(default_factory=dict, repr=False)
+
+
+def potential_worlds(seed: int, params: WorldParams):
+    """Population, factual events, both potential-outcome histories and the selections.
+
+    The world without any programme is simulated first (``hist0``); everyone selected into a
+    programme with a planted effect other than 1 is then re-simulated from their start date
+    with that effect, which gives the factual events and ``hist1``. The truth is the contrast
+    of the two histories for the same people (``effects.att_truth``).
+    """
+    pop = make_population(seed, params.n_people, params)
+    world0 = simulate_offending(seed, pop, params)
+    hist0 = History(world0)
+    selections = select_all(seed, pop, hist0)
+    person = np.concatenate([s.episodes["person"] for s in selections])
+    start = np.concatenate([s.episodes["start"] for s in selections])
+    theta = np.concatenate([s.treated_theta for s in selections])
+    eff = theta != 1.0
+    treated_world = simulate_offending(seed, pop.subset(person[eff]), params,
+                                       effect_start=start[eff], theta=theta[eff])
+    keep = ~np.isin(world0["pid"], person[eff])
+    factual = {k: np.concatenate([world0[k][keep], treated_world[k]])
+               for k in world0 if k != "row"}
+    return pop, factual, History(factual), hist0, selections
 
 
 def generate(seed: int = 20190930, n_people: int | None = None, scale: float = 1.0,
@@ -58,23 +83,7 @@ def generate(seed: int = 20190930, n_people: int | None = None, scale: float = 1
     if n < 1000:
         raise ValueError(f"the population must have at least 1000 people, got {n}")
     params = replace(params, n_people=n)
-    pop = make_population(seed, n, params)
-    world0 = simulate_offending(seed, pop, params)
-    hist0 = History(world0)
-    selections = select_all(seed, pop, hist0)
-
-    # re-simulate everyone with a planted effect other than 1 (factual world for them)
-    person = np.concatenate([s.episodes["person"] for s in selections])
-    start = np.concatenate([s.episodes["start"] for s in selections])
-    theta = np.concatenate([s.treated_theta for s in selections])
-    eff = theta != 1.0
-    sub = pop.subset(person[eff])
-    treated_world = simulate_offending(seed, sub, params, effect_start=start[eff],
-                                       theta=theta[eff])
-    keep = ~np.isin(world0["pid"], person[eff])
-    factual = {k: np.concatenate([world0[k][keep], treated_world[k]])
-               for k in world0 if k != "row"}
-    hist1 = History(factual)
+    pop, factual, hist1, hist0, selections = potential_worlds(seed, params)
 
     truth = {"how_computed": HOW, "programmes": {}}
     for s in selections:
