@@ -175,7 +175,7 @@ class PreparedOffences:
 
 
 def prepared_for(offences: pd.DataFrame, people: pd.DataFrame, cut: int, costs: pd.DataFrame,
-              prepared: PreparedOffences | None, data_cutoff) -> PreparedOffences:
+                 prepared: PreparedOffences | None, data_cutoff) -> PreparedOffences:
     """``prepared`` after checking it was built from these inputs; else a new index."""
     if prepared is None:
         return PreparedOffences(offences, people, data_cutoff, costs)
