@@ -208,6 +208,8 @@ class BootstrapConfig(_Section):
 class ProgrammeConfig(_Section):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str = Field(min_length=1)
+    # what the report's sentences call it ("people who received <short_title>"); default title
+    short_title: str | None = Field(None, min_length=1)
     programme: Literal[PROGRAMMES]  # type: ignore[valid-type]
     description: str = Field(min_length=1)
     data: DataConfig = Field(default_factory=DataConfig)

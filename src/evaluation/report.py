@@ -123,7 +123,7 @@ class ProgrammeReport:
                                      low_reliability_events=self.config.disclosure
                                      .low_reliability_events)
         self.truth = truth
-        self.programme_phrase = self.config.title
+        self.programme_phrase = self.config.short_title or self.config.title
         apply_style()
 
     # ------------------------------------------------------------------ numbers
