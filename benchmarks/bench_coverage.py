@@ -173,11 +173,11 @@ def analysed_truth(seed: int, scale: float, programmes: Sequence[str] = PROGRAMM
         ep = by_name[programme].episodes
         mask = (by_name[programme].treated_theta != 1.0
                 if programme == "conditional_caution" else np.ones(ep["person"].size, bool))
-        mirror = att_truth(pop, hist1, hist0, ep["person"][mask], ep["start"][mask], theta)
-        reproduced = math.isclose(mirror["hazard_ratio"],
+        recomputed = att_truth(pop, hist1, hist0, ep["person"][mask], ep["start"][mask], theta)
+        reproduced = math.isclose(recomputed["hazard_ratio"],
                                   world.truth["programmes"][programme]["hazard_ratio"],
                                   rel_tol=1e-9)
-        row = {"seed": seed, "programme": programme, "mirror_reproduces_truth": reproduced,
+        row = {"seed": seed, "programme": programme, "recomputed_truth_matches": reproduced,
                "truth_all_hr": world.truth["programmes"][programme]["hazard_ratio"],
                "truth_all_rd": world.truth["programmes"][programme]["risk_difference"]}
         with warnings.catch_warnings():
@@ -344,7 +344,7 @@ def estimand_check(seeds: Sequence[int], scale: float, workers: int, progress: P
     rows = []
     for programme, g in m.groupby("programme", sort=False):
         row = {"programme": programme, "n_datasets": len(g),
-               "mirror_reproduces_truth": bool(g["mirror_reproduces_truth"].all())}
+               "recomputed_truth_matches": bool(g["recomputed_truth_matches"].all())}
         for label in ("all", "selected", "matched"):
             t = g[f"truth_{label}_hr"]
             covered = (g["lower"] <= t) & (t <= g["upper"])
