@@ -82,8 +82,8 @@ def analyse_dataset(seed: int, scale: float, programmes: Sequence[str] = PROGRAM
                     ) -> list[dict[str, Any]]:
     """Generate one world, write and read it back as users do, analyse every programme."""
     from evaluation.config import load_programme_config
+    from evaluation.data.io import load_extract
     from evaluation.evaluate import _outcomes, build_design
-    from evaluation.io import load_extract
     from evaluation.synth import generate, write_world
 
     t0 = time.perf_counter()
@@ -154,8 +154,8 @@ def analysed_truth(seed: int, scale: float, programmes: Sequence[str] = PROGRAMM
     repeated for (a) the treated the configuration selects and (b) the matched treated.
     """
     from evaluation.config import load_programme_config
+    from evaluation.data.io import load_extract
     from evaluation.evaluate import build_design
-    from evaluation.io import load_extract
     from evaluation.synth import generate, write_world
     from evaluation.synth.effects import att_truth
     from evaluation.synth.world import START

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evaluation.contract import OFFENCE_CATEGORIES, OUTCOMES
+from evaluation.data.contract import OFFENCE_CATEGORIES, OUTCOMES
 from evaluation.outcomes import before_during, derive_outcomes
 
 RESULTS = Path(__file__).resolve().parent / "results" / "outcomes.json"

@@ -47,7 +47,7 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
         "index_date": [_d("2016-07-01"), _d("2018-03-01")],
         "pool_reason": ["scored_not_adopted", "other_disposal"],
     })
-    from evaluation.contract import PROGRAMME_FIELDS
+    from evaluation.data.contract import PROGRAMME_FIELDS
 
     for frame in (episodes, pool):
         for col in PROGRAMME_FIELDS:

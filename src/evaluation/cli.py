@@ -36,8 +36,8 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from evaluation.io import ExtractError
-    from evaluation.validate import validate_directory, violations_frame
+    from evaluation.data.io import ExtractError
+    from evaluation.data.validate import validate_directory, violations_frame
 
     try:
         violations = validate_directory(args.data)
@@ -59,7 +59,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _dictionary(args: argparse.Namespace) -> int:
-    from evaluation.dictionary import data_dictionary_markdown
+    from evaluation.data.dictionary import data_dictionary_markdown
 
     text = data_dictionary_markdown()
     if args.out:

@@ -27,7 +27,8 @@ from pydantic import (
     model_validator,
 )
 
-from evaluation.contract import (
+from evaluation.cohort.covariates import COVARIATE_COLUMNS
+from evaluation.data.contract import (
     AREAS,
     POOL_REASONS,
     PROGRAMME_EPISODES,
@@ -35,11 +36,10 @@ from evaluation.contract import (
     PROGRAMMES,
     SEXES,
 )
-from evaluation.covariates import COVARIATE_COLUMNS
 
 CONFIG_DIR_ENV = "EVALUATION_CONFIG_DIR"
 
-# Covariates built by ``evaluation.covariates.build_covariates`` (definitions in its docstring).
+# Covariates built by ``evaluation.cohort.covariates.build_covariates`` (definitions in its docstring).
 BASE_COVARIATES = COVARIATE_COLUMNS
 CATEGORICAL_BASE = ("sex", "ethnicity_group", "area")
 # Programme fields that are decided at or after the start of the programme, or that define who

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evaluation.attrition import Attrition
-from evaluation.cohort import Cohort, build_cohort
+from evaluation.cohort.attrition import Attrition
+from evaluation.cohort.build import Cohort, build_cohort
 from evaluation.config import ProgrammeConfig
+from evaluation.data.io import Extract
 from evaluation.design.balance import balance_status, balance_table, common_support
 from evaluation.design.matching import NearestNeighbourMatcher
 from evaluation.design.power import minimum_detectable_effect, minimum_detectable_hazard_ratio
@@ -33,7 +34,6 @@ from evaluation.estimators.means import mean_difference
 from evaluation.estimators.multiplicity import adjust_secondaries
 from evaluation.estimators.rmst import rmst_effect
 from evaluation.estimators.sensitivity import e_value
-from evaluation.io import Extract
 from evaluation.outcomes import before_during, derive_outcomes
 
 STAGE_DESIGN = "comparison group"

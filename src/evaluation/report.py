@@ -497,8 +497,8 @@ def open_programme_report(programme: str, data_dir: str | Path, output_dir: str 
                           config_path: str | Path | None = None) -> ProgrammeReport:
     """What a report notebook calls first: configuration, extract, evaluation, report."""
     from evaluation.config import load_programme_config
+    from evaluation.data.io import ExtractError, load_extract
     from evaluation.evaluate import evaluate_programme
-    from evaluation.io import ExtractError, load_extract
 
     config = load_programme_config(config_path or programme)
     if overrides:

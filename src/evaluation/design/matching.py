@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evaluation.attrition import Attrition
+from evaluation.cohort.attrition import Attrition
 from evaluation.design.propensity import _rows_text, check_columns, treatment_array
 
 REASON_NO_STRATUM = "no comparison person in the exact-matching stratum"

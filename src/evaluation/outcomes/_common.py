@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evaluation.attrition import Attrition
+from evaluation.cohort.attrition import Attrition
 
 STAGE = "outcomes"
 NAT_DAY = np.iinfo(np.int64).min  # what NaT becomes as int64 days
@@ -41,7 +41,7 @@ def require_dates(frame: pd.DataFrame, name: str, columns: list[str]) -> None:
         if not pd.api.types.is_datetime64_any_dtype(frame[c]):
             raise ValueError(
                 f"{name}.{c} must be datetime64 (got {frame[c].dtype}); read the extract with "
-                "evaluation.io or convert with pd.to_datetime first"
+                "evaluation.data.io or convert with pd.to_datetime first"
             )
 
 

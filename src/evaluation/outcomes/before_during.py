@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evaluation.attrition import Attrition
+from evaluation.cohort.attrition import Attrition
 
 from ._common import (
     STAGE,

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evaluation.contract import OFFENCE_CATEGORIES
+from evaluation.data.contract import OFFENCE_CATEGORIES
 
 UNIT_COST_COLUMNS = ("offence_category", "unit_cost_gbp", "source", "tag", "note")
 DEFAULT_UNIT_COSTS = Path(__file__).resolve().parents[3] / "data" / "reference" / "unit_costs.csv"

@@ -25,8 +25,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from evaluation.attrition import Attrition
-from evaluation.contract import PROVEN_OUTCOMES
+from evaluation.cohort.attrition import Attrition
+from evaluation.data.contract import PROVEN_OUTCOMES
 
 from ._common import (
     STAGE,

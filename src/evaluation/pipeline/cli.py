@@ -67,7 +67,7 @@ def _merge(first: RunSummary, second: RunSummary) -> RunSummary:
 
 def run_from_cli(args: argparse.Namespace) -> int:
     from evaluation.config import ConfigError, list_programmes
-    from evaluation.io import ExtractError, read_metadata
+    from evaluation.data.io import ExtractError, read_metadata
 
     data_dir = Path(args.data).resolve()
     reports_dir = Path(args.reports).resolve()

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evaluation.contract import PROVEN_OUTCOMES
+from evaluation.data.contract import PROVEN_OUTCOMES
 
 TARGETS_FILE = Path(__file__).resolve().parents[3] / "data" / "reference" / \
     "calibration_targets.csv"

@@ -1,14 +1,14 @@
 """Criminal-history features of (person, index day) pairs from the simulated offence arrays.
 
 Selection into programmes may only use what the event tables show before the index date, so
-the same definitions as ``evaluation.covariates`` are used here (on day numbers, not frames).
+the same definitions as ``evaluation.cohort.covariates`` are used here (on day numbers, not frames).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from evaluation.contract import OFFENCE_CATEGORIES, PROVEN_OUTCOMES
+from evaluation.data.contract import OFFENCE_CATEGORIES, PROVEN_OUTCOMES
 
 from .world import NEVER, OUT
 

@@ -1,7 +1,7 @@
 """Selection into the four programmes and their comparison pools.
 
 Selection uses only what an analyst can compute from the event tables before the index date
-(the covariate list in ``evaluation.covariates``) plus programme fields recorded for both the
+(the covariate list in ``evaluation.cohort.covariates``) plus programme fields recorded for both the
 participants and the pool (``iom_selection_score``, ``pt_risk_factors``). So adjusting for
 those covariates is sufficient, while the naive comparisons are confounded. Participants'
 index dates are fixed here from the no-programme world: before its index date a person's
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from evaluation.contract import AREAS
+from evaluation.data.contract import AREAS
 
 from . import rng
 from .history import ACQUISITIVE, VIOLENT, History

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evaluation.contract import (
+from evaluation.data.contract import (
     AREAS,
     CONTRACT,
     ETHNICITY_GROUPS,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evaluation.contract import AREAS, ETHNICITY_GROUPS, OFFENCE_CATEGORIES, OUTCOMES
+from evaluation.data.contract import AREAS, ETHNICITY_GROUPS, OFFENCE_CATEGORIES, OUTCOMES
 
 from . import rng
 

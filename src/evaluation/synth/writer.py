@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from evaluation.contract import CONTRACT, EXTRACT_METADATA_FILE, TABLES
+from evaluation.data.contract import CONTRACT, EXTRACT_METADATA_FILE, TABLES
 
 
 def _json(obj) -> str:

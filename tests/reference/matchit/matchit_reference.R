@@ -1,4 +1,4 @@
-# Independent reference for tests/test_design_matchit.py. Run from this folder:
+# Independent reference for tests/integration/test_design_matchit.py. Run from this folder:
 #   Rscript matchit_reference.R > matchit_reference_output.txt
 # Prints (1) the glm propensity coefficients, (2) MatchIt nearest-neighbour pairs.
 # MatchIt 4.5.1 (Debian) has the integer abs() defect (MatchIt issue #163): a gap below 1 is

@@ -1,0 +1,196 @@
+"""Cohort assembly: programme participants and comparison pool in one frame, ready for design.
+
+The glue between the data contract and the estimators: treated rows come from
+``programme_episodes`` (index date = start date), comparison rows from ``comparison_pool``;
+covariates are built as of each index date, eligibility rules are applied equally to both, and
+every row that does not reach the analysis is in the attrition ledger with a reason.
+The choices (who counts as contaminated, one index date per person) are in
+docs/decisions/0201-cohort-assembly.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from evaluation.cohort.attrition import Attrition
+from evaluation.cohort.covariates import build_covariates
+from evaluation.cohort.eligibility import apply_eligibility
+from evaluation.config import ProgrammeConfig, programme_fields
+
+GROUP_COL = "group"
+TREATED, COMPARISON = "treated", "comparison"
+STAGE_RECEIVED = "received"
+STAGE_DEFINITION = "definition"
+STAGE_DATA = "data"
+STAGE_ELIGIBILITY = "eligibility"
+STAGE_ONE_PER_PERSON = "one index date per person"
+REQUIRED_TABLES = ("people", "offences", "programme_episodes", "comparison_pool")
+
+
+@dataclass
+class Cohort:
+    """The analysis frame (one row per person-index) and the ledger of who was left out."""
+
+    frame: pd.DataFrame
+    attrition: Attrition
+    config: ProgrammeConfig
+    data_cutoff: pd.Timestamp
+
+    @property
+    def treated(self) -> pd.DataFrame:
+        return self.frame.loc[self.frame["treated"] == 1]
+
+    @property
+    def comparison(self) -> pd.DataFrame:
+        return self.frame.loc[self.frame["treated"] == 0]
+
+    def counts(self) -> pd.DataFrame:
+        """Rows and distinct people per group."""
+        g = self.frame.groupby(GROUP_COL, sort=True)["person_id"]
+        return pd.DataFrame({"rows": g.size(), "people": g.nunique()}).reset_index()
+
+
+def build_cohort(
+    extract_tables: dict[str, pd.DataFrame],
+    data_cutoff: pd.Timestamp | str,
+    config: ProgrammeConfig,
+) -> Cohort:
+    """Treated and comparison rows for ``config.programme`` with covariates, eligibility applied."""
+    missing = [t for t in REQUIRED_TABLES if t not in extract_tables]
+    if missing:
+        raise ValueError(f"build_cohort: extract table(s) {missing} not given")
+    cutoff = pd.Timestamp(data_cutoff)
+    people = extract_tables["people"]
+    attrition = Attrition(group_col=GROUP_COL)
+
+    frame = _assemble(extract_tables["programme_episodes"], extract_tables["comparison_pool"],
+                      config)
+    attrition.start(frame, stage=STAGE_RECEIVED)
+    frame = _apply_definitions(frame, config, attrition)
+    frame = _data_checks(frame, people, cutoff, attrition)
+
+    frame = build_covariates(frame, extract_tables["offences"], people, data_cutoff=cutoff)
+    frame = apply_eligibility(frame, config.eligibility, attrition, stage=STAGE_ELIGIBILITY)
+    frame = _one_per_person(frame, config, attrition)
+
+    frame = frame.drop(columns=["date_of_birth", "date_of_death"])
+    frame = frame.sort_values(["treated", "index_date", "person_id"],
+                              ascending=[False, True, True], kind="stable")
+    frame = frame.reset_index(drop=True)
+    attrition.check_reconciles(frame)
+    return Cohort(frame, attrition, config, cutoff)
+
+
+def _assemble(
+    episodes: pd.DataFrame, pool: pd.DataFrame, config: ProgrammeConfig
+) -> pd.DataFrame:
+    """One frame: this programme's episodes (treated) and pool rows (comparison)."""
+    code = config.programme
+    fields = programme_fields(code)
+    ep = episodes.loc[episodes["programme"] == code]
+    po = pool.loc[pool["programme"] == code]
+    treated = pd.DataFrame({
+        "person_id": ep["person_id"].to_numpy(),
+        "index_date": pd.to_datetime(ep["start_date"]).to_numpy(),
+        "treated": 1,
+        GROUP_COL: TREATED,
+        "programme": code,
+        "episode_id": ep["episode_id"].to_numpy(dtype=object),
+        "end_date": pd.to_datetime(ep["end_date"]).to_numpy(),
+        "pool_reason": pd.Series([None] * len(ep), dtype=object).to_numpy(),
+        **{f: ep[f].to_numpy() for f in fields},
+    })
+    comparison = pd.DataFrame({
+        "person_id": po["person_id"].to_numpy(),
+        "index_date": pd.to_datetime(po["index_date"]).to_numpy(),
+        "treated": 0,
+        GROUP_COL: COMPARISON,
+        "programme": code,
+        "episode_id": pd.Series([None] * len(po), dtype=object).to_numpy(),
+        "end_date": pd.Series(pd.NaT, index=range(len(po)), dtype="datetime64[ns]").to_numpy(),
+        "pool_reason": po["pool_reason"].to_numpy(dtype=object),
+        **{f: po[f].to_numpy() for f in fields},
+    })
+    frame = pd.concat([treated, comparison], ignore_index=True)
+    frame["treated"] = frame["treated"].astype("int64")
+    return frame
+
+
+def _apply_definitions(
+    frame: pd.DataFrame, config: ProgrammeConfig, attrition: Attrition
+) -> pd.DataFrame:
+    """Who counts as treated and which pool rows are comparisons (config.treated/comparison)."""
+    is_treated = frame[GROUP_COL] == TREATED
+    for key, values in config.treated.where.items():
+        outside = is_treated & ~frame[key].isin(values)
+        frame = attrition.exclude(frame, outside, f"episode {key} not {' or '.join(values)}",
+                                  STAGE_DEFINITION)
+        is_treated = frame[GROUP_COL] == TREATED
+    # When each person first received the programme (as defined above), completers or not.
+    received = frame.loc[is_treated].groupby("person_id")["index_date"].min()
+    if not config.treated.include_non_completers:
+        completed = frame["pt_completed"].astype("boolean")
+        frame = attrition.exclude(frame, is_treated & completed.isna(),
+                                  "programme completion not recorded", STAGE_DEFINITION)
+        completed = frame["pt_completed"].astype("boolean")
+        frame = attrition.exclude(frame, (frame[GROUP_COL] == TREATED) & ~completed.fillna(False),
+                                  "did not complete the programme", STAGE_DEFINITION)
+    is_pool = frame[GROUP_COL] == COMPARISON
+    unused = sorted(set(frame.loc[is_pool, "pool_reason"].dropna()) -
+                    set(config.comparison.pool_reasons))
+    for reason in unused:
+        frame = attrition.exclude(frame, (frame[GROUP_COL] == COMPARISON) &
+                                  (frame["pool_reason"] == reason),
+                                  f"pool reason {reason} not used", STAGE_DEFINITION)
+    # A comparison row is contaminated only if the programme came on or before its index date.
+    # Dropping people who receive it *later* would select on the future: a later referral
+    # often follows a reoffence, so it would remove reoffenders from the comparison group.
+    first = frame["person_id"].map(received)
+    contaminated = ((frame[GROUP_COL] == COMPARISON) & first.notna()
+                    & (first <= frame["index_date"]))
+    return attrition.exclude(frame, contaminated,
+                             "received the programme on or before this index date",
+                             STAGE_DEFINITION)
+
+
+def _data_checks(
+    frame: pd.DataFrame, people: pd.DataFrame, cutoff: pd.Timestamp, attrition: Attrition
+) -> pd.DataFrame:
+    """Rows that cannot be analysed whatever the rules: after the cut-off, dead before index."""
+    known = frame["person_id"].isin(people["person_id"])
+    if not known.all():
+        ids = frame.loc[~known, "person_id"].unique()[:10]
+        raise ValueError(
+            f"people: no record for person_id(s) {list(ids)} found in programme_episodes or "
+            "comparison_pool; validate the extract first (evaluation validate)"
+        )
+    frame = attrition.exclude(frame, frame["index_date"].isna(), "index date missing",
+                              STAGE_DATA)
+    frame = attrition.exclude(frame, frame["index_date"] > cutoff,
+                              "index date after the data cut-off", STAGE_DATA)
+    who = people[["person_id", "date_of_birth", "date_of_death"]].drop_duplicates("person_id")
+    who = who.assign(date_of_birth=pd.to_datetime(who["date_of_birth"]),
+                     date_of_death=pd.to_datetime(who["date_of_death"]))
+    merged = frame.merge(who, on="person_id", how="left", validate="many_to_one")
+    merged.index = frame.index
+    dead = merged["date_of_death"] < merged["index_date"]
+    return attrition.exclude(merged, dead, "died before the index date", STAGE_DATA)
+
+
+def _one_per_person(
+    frame: pd.DataFrame, config: ProgrammeConfig, attrition: Attrition
+) -> pd.DataFrame:
+    """Keep each person's first eligible row per group (all pool rows if configured)."""
+    ordered = frame.sort_values(["index_date", "episode_id"], kind="stable", na_position="last")
+    later = ordered.duplicated([GROUP_COL, "person_id"], keep="first").reindex(frame.index)
+    is_treated = frame[GROUP_COL] == TREATED
+    frame = attrition.exclude(frame, later & is_treated,
+                              "later programme episode of the same person", STAGE_ONE_PER_PERSON)
+    if config.comparison.index_dates == "first_eligible":
+        later = later.loc[frame.index]
+        frame = attrition.exclude(frame, later & (frame[GROUP_COL] == COMPARISON),
+                                  "later pool index date of the same person",
+                                  STAGE_ONE_PER_PERSON)
+    return frame
