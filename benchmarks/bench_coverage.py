@@ -81,9 +81,10 @@ def _record(seed: int, programme: str, analysis: str, measure: str, est: dict[st
 def analyse_dataset(seed: int, scale: float, programmes: Sequence[str] = PROGRAMMES,
                     ) -> list[dict[str, Any]]:
     """Generate one world, write and read it back as users do, analyse every programme."""
+    from evaluation.analysis.derive import derive_analysis_outcomes as _outcomes
     from evaluation.config import load_programme_config
     from evaluation.data.io import load_extract
-    from evaluation.evaluate import _outcomes, build_design
+    from evaluation.design.build import build_design
     from evaluation.synth import generate, write_world
 
     t0 = time.perf_counter()
@@ -155,7 +156,7 @@ def analysed_truth(seed: int, scale: float, programmes: Sequence[str] = PROGRAMM
     """
     from evaluation.config import load_programme_config
     from evaluation.data.io import load_extract
-    from evaluation.evaluate import build_design
+    from evaluation.design.build import build_design
     from evaluation.synth import generate, write_world
     from evaluation.synth.effects import att_truth
     from evaluation.synth.world import START

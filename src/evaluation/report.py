@@ -21,9 +21,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from evaluation.analysis.programme import ProgrammeEvaluation
 from evaluation.design.plots import love_plot, overlap_plot
 from evaluation.estimators.binary import per_hundred
-from evaluation.evaluate import ProgrammeEvaluation
 from evaluation.reporting.disclosure import (
     DisclosureRules,
     apply_to_estimates,
@@ -496,9 +496,9 @@ def open_programme_report(programme: str, data_dir: str | Path, output_dir: str 
                           overrides: list[str] | None = None,
                           config_path: str | Path | None = None) -> ProgrammeReport:
     """What a report notebook calls first: configuration, extract, evaluation, report."""
+    from evaluation.analysis.programme import evaluate_programme
     from evaluation.config import load_programme_config
     from evaluation.data.io import ExtractError, load_extract
-    from evaluation.evaluate import evaluate_programme
 
     config = load_programme_config(config_path or programme)
     if overrides:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from evaluation.analysis.bootstrap import bootstrap_design
+from evaluation.analysis.programme import evaluate_programme
 from evaluation.config import load_programme_config
 from evaluation.data.io import load_extract
-from evaluation.evaluate import bootstrap_design, build_design, evaluate_programme
+from evaluation.design.build import build_design
 from evaluation.synth import generate, write_world
 
 

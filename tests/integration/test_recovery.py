@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from evaluation.analysis.programme import evaluate_programme
 from evaluation.config import load_programme_config
 from evaluation.data.io import load_extract
-from evaluation.evaluate import evaluate_programme
 from evaluation.synth import generate, write_world
 
 PROGRAMMES = ["iom", "new_chance", "princes_trust", "conditional_caution"]

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from evaluation.evaluate import MERGED_LEVEL, merge_sparse_levels
+from evaluation.design.build import MERGED_LEVEL, merge_sparse_levels
 
 
 def test_levels_seen_in_one_group_are_pooled():

@@ -207,9 +207,9 @@ def test_progression_shares_hold_among_completers(world):
 def test_planted_null_is_not_found_and_cc_effect_is_covered(tmp_path):
     """End to end on a 0.3-scale world: the Prince's Trust null (truth HR 1) and the
     conditional-caution effect lie inside the matched 95% intervals."""
+    from evaluation.analysis.programme import evaluate_programme
     from evaluation.config import load_programme_config
     from evaluation.data.io import load_extract
-    from evaluation.evaluate import evaluate_programme
 
     w = generate(seed=20190930, scale=0.3)
     write_world(w, tmp_path)

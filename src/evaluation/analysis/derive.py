@@ -1,0 +1,20 @@
+"""Outcomes for a design's people, with the configured follow-up rules."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from evaluation.cohort.attrition import Attrition
+from evaluation.config import ProgrammeConfig
+from evaluation.data.io import Extract
+from evaluation.outcomes import derive_outcomes
+
+
+def derive_analysis_outcomes(frame: pd.DataFrame, extract: Extract, config: ProgrammeConfig,
+                             window_days: int, attrition: Attrition | None) -> pd.DataFrame:
+    """Outcome columns for ``frame`` over ``window_days`` (custody and waiting from config)."""
+    o = config.outcomes
+    return derive_outcomes(frame, extract.tables["offences"], extract.tables["people"],
+                           extract.data_cutoff, window_days=window_days,
+                           waiting_days=o.waiting_days, custody=o.custody, too_late="keep",
+                           attrition=attrition, prepared=extract.prepared_offences())

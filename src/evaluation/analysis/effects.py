@@ -1,0 +1,104 @@
+"""Every outcome's effect on one analysis set: one row per registered measure.
+
+The rows follow the outcome registry (``outcomes/registry.py``): each measure names the
+estimator family that produces it and the term read from that family's tidy table. The
+pre-declared headline is marked and the secondaries are Holm-adjusted among themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evaluation.analysis.reasons import exclusion_row
+from evaluation.config import ProgrammeConfig
+from evaluation.estimators.binary import binary_effect
+from evaluation.estimators.counts import count_effect
+from evaluation.estimators.cox import cox_effect
+from evaluation.estimators.means import mean_difference
+from evaluation.estimators.multiplicity import adjust_secondaries
+from evaluation.estimators.rmst import rmst_effect
+from evaluation.outcomes.registry import MEASURES
+
+
+def _pick(table: pd.DataFrame, term: str, outcome: str) -> dict[str, Any]:
+    row = table.loc[table["term"] == term].iloc[0]
+    return {"outcome": outcome, "term": term, "estimate": float(row["estimate"]),
+            "std_error": float(row["std_error"]), "lower": float(row["lower"]),
+            "upper": float(row["upper"]), "p_value": float(row["p_value"]),
+            "method": str(row["method"]), "n": int(row["n"])}
+
+
+def frequency_effect(df: pd.DataFrame, weights: str | None, cluster: str | None) -> pd.DataFrame:
+    """Rate ratio of proven reoffences per day at liberty: negative binomial, else Poisson.
+
+    The negative binomial (dispersion estimated) is preferred; when there is no overdispersion
+    it does not converge, and the Poisson model with a robust interval is the right model.
+    """
+    try:
+        return count_effect(df, "n_reoffences", "treated", exposure="days_at_risk",
+                            model="negative_binomial", weights=weights, cluster=cluster)
+    except RuntimeError:
+        return count_effect(df, "n_reoffences", "treated", exposure="days_at_risk",
+                            model="poisson", weights=weights, cluster=cluster)
+
+
+def _exclusions(analysis: pd.DataFrame, complete: pd.DataFrame,
+                config: ProgrammeConfig) -> pd.DataFrame:
+    """Counts of people left out of particular analyses, per group, with the reason."""
+    treated, comparison = analysis["treated"] == 1, analysis["treated"] == 0
+    late = ~analysis["eligible_for_readout"]
+    in_custody = complete["days_at_risk"] <= 0
+    return pd.DataFrame([
+        exclusion_row("readout_incomplete", (treated & late).sum(), (comparison & late).sum(),
+                      window_days=config.outcomes.window_days),
+        exclusion_row("no_time_at_risk", ((complete["treated"] == 1) & in_custody).sum(),
+                      ((complete["treated"] == 0) & in_custody).sum()),
+    ])
+
+
+def estimate_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weights: str | None,
+                     cluster: str | None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Every outcome's effect on one analysis set: the headline and the secondaries."""
+    complete = analysis.loc[analysis["eligible_for_readout"].astype(bool)].copy()
+    complete["reoffended"] = complete["reoffended"].astype(int)
+    complete["n_reoffences"] = complete["n_reoffences"].astype(int)
+    tau = float(config.outcomes.window_days)
+    # Frequency is a rate per day at liberty: people in custody for the whole window have no
+    # time at risk and carry no information about the rate (counted in ``exclusions``).
+    at_liberty = complete.loc[complete["days_at_risk"] > 0]
+    details = {
+        "binary": binary_effect(complete, "reoffended", "treated", weights=weights,
+                                cluster=cluster),
+        "frequency": frequency_effect(at_liberty, weights, cluster),
+        "cox": cox_effect(analysis, "duration_days", "event", "treated", weights_col=weights,
+                          cluster_col=cluster),
+        "rmst": rmst_effect(analysis, "duration_days", "event", "treated", tau=tau,
+                            weights_col=weights, cluster_col=cluster),
+        "cost": mean_difference(complete, "cost", "treated", weights=weights, cluster=cluster),
+    }
+    table = pd.DataFrame([_pick(details[m.family], m.term, m.key) for m in MEASURES])
+    table["measures"] = [m.measures for m in MEASURES]
+    table["null"] = [m.null for m in MEASURES]
+    table = adjust_secondaries(table, headline=config.headline)
+    details["exclusions"] = _exclusions(analysis, complete, config)
+    table["n_events_treated"] = int(complete.loc[complete["treated"] == 1, "reoffended"].sum())
+    return table, details
+
+
+def numeric_covariates(frame: pd.DataFrame, config: ProgrammeConfig) -> list[str]:
+    """Covariates usable as numbers in an outcome model (categories become indicators)."""
+    cols = [c for c in config.covariates.include
+            if c not in config.covariates.categorical
+            and pd.api.types.is_numeric_dtype(frame[c])
+            and frame[c].nunique(dropna=True) > 1]  # a constant adds nothing and is collinear
+    # keep a linearly independent set (in config order): e.g. prior_custody can be implied by
+    # other columns in a small analysis set
+    kept: list[str] = []
+    for c in cols:
+        trial = np.column_stack([np.ones(len(frame)), frame[kept + [c]].to_numpy(dtype=float)])
+        if np.linalg.matrix_rank(trial) == trial.shape[1]:
+            kept.append(c)
+    return kept
