@@ -8,7 +8,6 @@ import pytest
 import yaml
 
 from evaluation.config import (
-    HEADLINE_OUTCOMES,
     ConfigError,
     ProgrammeConfig,
     config_dir,
@@ -16,6 +15,7 @@ from evaluation.config import (
     load_programme_config,
     parse_overrides,
 )
+from evaluation.outcomes.registry import OUTCOME_KEYS
 
 PROGRAMMES = ["conditional_caution", "iom", "new_chance", "princes_trust"]
 
@@ -39,9 +39,9 @@ def test_every_programme_file_loads(name):
     config = load_programme_config(name)
     assert config.name == name and config.programme == name
     assert config.source == config_dir() / f"{name}.yaml"
-    assert config.headline in HEADLINE_OUTCOMES
+    assert config.headline in OUTCOME_KEYS
     assert config.headline not in config.secondary_outcomes
-    assert len(config.secondary_outcomes) == len(HEADLINE_OUTCOMES) - 1
+    assert len(config.secondary_outcomes) == len(OUTCOME_KEYS) - 1
     assert config.follow_up_days == 365 + 182
     # Loading by path gives the same settings.
     assert load_programme_config(config.source).to_dict() == config.to_dict()

@@ -1,22 +1,15 @@
-"""Programme evaluation configuration: one reviewed YAML file per programme, as a typed object.
+"""The configuration's typed sections and their cross-field rules.
 
-Why not papermill parameters alone: papermill silently accepts a misspelled parameter and never
-recomputes derived values after injection. Here every section forbids unknown keys (the error
-names the key, the file and the closest valid key), cross-field rules are checked when the file
-is read, and command-line overrides (``outcomes.window_days=182``) go through the same validation.
+Every section forbids unknown keys and is frozen; derived values are properties, so they are
+recomputed whenever the object is rebuilt (e.g. by ``with_overrides``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import os
-import types
-import typing
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -28,6 +21,8 @@ from pydantic import (
 )
 
 from evaluation.cohort.covariates import COVARIATE_COLUMNS
+from evaluation.config.errors import ConfigError, describe_error, suggest
+from evaluation.config.overrides import parse_overrides, set_dotted, yaml_scalar
 from evaluation.data.contract import (
     AREAS,
     POOL_REASONS,
@@ -36,8 +31,7 @@ from evaluation.data.contract import (
     PROGRAMMES,
     SEXES,
 )
-
-CONFIG_DIR_ENV = "EVALUATION_CONFIG_DIR"
+from evaluation.outcomes.registry import OUTCOME_KEYS
 
 # Covariates built by ``evaluation.cohort.covariates.build_covariates`` (definitions in its docstring).
 BASE_COVARIATES = COVARIATE_COLUMNS
@@ -50,18 +44,6 @@ NOT_COVARIATES = {
     "pt_progression": "is an outcome of the programme, not a baseline characteristic",
     "disposal_type": "defines who is treated",
 }
-HEADLINE_OUTCOMES = (
-    "reoffended_rd",  # difference in proportion reoffending within the window (JDL rate)
-    "reoffended_rr",  # ratio of proportions reoffending
-    "n_reoffences_rr",  # rate ratio of proven reoffences per person-time (frequency)
-    "time_to_reoffence_hr",  # Cox hazard ratio for time to first proven reoffence
-    "rmst_diff",  # difference in restricted mean time free of reoffence
-    "cost_diff",  # difference in mean cost of reoffending (Home Office unit costs)
-)
-
-
-class ConfigError(ValueError):
-    """A programme configuration that cannot be used; the message says where and what to do."""
 
 
 class _Section(BaseModel):
@@ -219,7 +201,7 @@ class ProgrammeConfig(_Section):
     covariates: CovariatesConfig
     design: DesignConfig = Field(default_factory=DesignConfig)
     outcomes: OutcomesConfig = Field(default_factory=OutcomesConfig)
-    headline: Literal[HEADLINE_OUTCOMES]  # type: ignore[valid-type]
+    headline: Literal[OUTCOME_KEYS]  # type: ignore[valid-type]  # outcomes/registry.py
     balance: BalanceConfig = Field(default_factory=BalanceConfig)
     power: PowerConfig = Field(default_factory=PowerConfig)
     disclosure: DisclosureConfig = Field(default_factory=DisclosureConfig)
@@ -236,7 +218,7 @@ class ProgrammeConfig(_Section):
             if key not in fields:
                 raise ValueError(
                     f"treated.where: '{key}' is not a programme_episodes field of "
-                    f"{self.programme}{_suggest(key, fields)}; valid: {', '.join(fields)}"
+                    f"{self.programme}{suggest(key, fields)}; valid: {', '.join(fields)}"
                 )
             allowed = PROGRAMME_EPISODES.column(key).allowed
             if allowed is not None:
@@ -262,7 +244,7 @@ class ProgrammeConfig(_Section):
                                      f"{NOT_COVARIATES[cov]}")
                 if cov not in known:
                     raise ValueError(
-                        f"{where}: unknown covariate '{cov}'{_suggest(cov, known)}; "
+                        f"{where}: unknown covariate '{cov}'{suggest(cov, known)}; "
                         f"available for {self.programme}: {', '.join(known)}"
                     )
             if len(set(names)) != len(names):
@@ -286,7 +268,7 @@ class ProgrammeConfig(_Section):
     @property
     def secondary_outcomes(self) -> list[str]:
         """Every outcome other than the pre-declared headline: reported as secondary."""
-        return [o for o in HEADLINE_OUTCOMES if o != self.headline]
+        return [o for o in OUTCOME_KEYS if o != self.headline]
 
     @property
     def follow_up_days(self) -> int:
@@ -304,10 +286,10 @@ class ProgrammeConfig(_Section):
         raw = self.model_dump(mode="python")
         for key, value in overrides.items():
             if isinstance(value, str):
-                value = _yaml_scalar(key, value)
-            _set_dotted(raw, key, value)
+                value = yaml_scalar(key, value)
+            set_dotted(raw, key, value)
         where = f"{self._source or self.name} with overrides {overrides}"
-        new = _validate(raw, where)
+        new = validate_config(raw, where)
         new._source = self._source
         new._overrides = {**self._overrides, **overrides}
         return new
@@ -324,152 +306,10 @@ def available_covariates(programme: str) -> list[str]:
     return [*BASE_COVARIATES, *own]
 
 
-def config_dir() -> Path:
-    """Directory of the programme YAML files (``$EVALUATION_CONFIG_DIR`` or the repo's)."""
-    env = os.environ.get(CONFIG_DIR_ENV)
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "config" / "programmes"
-
-
-def list_programmes() -> list[str]:
-    """Names of the programme configurations available (YAML file stems), sorted."""
-    return sorted(p.stem for p in config_dir().glob("*.yaml"))
-
-
-def load_programme_config(path_or_name: str | Path) -> ProgrammeConfig:
-    """Read and validate a programme YAML file, given a path or a name such as ``"iom"``."""
-    path = Path(path_or_name)
-    if path.suffix not in (".yaml", ".yml") and not path.exists():
-        names = list_programmes()
-        path = config_dir() / f"{path_or_name}.yaml"
-        if not path.exists():
-            raise ConfigError(
-                f"no programme configuration named '{path_or_name}' in {config_dir()}"
-                f"{_suggest(str(path_or_name), names)}; available: {', '.join(names) or 'none'}"
-            )
-    if not path.exists():
-        raise ConfigError(f"{path}: no such configuration file")
-    try:
-        raw = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
-    config = _validate(raw, str(path))
-    if config.name != path.stem:
-        raise ConfigError(
-            f"{path}: name '{config.name}' differs from the file name '{path.stem}'; "
-            "make them the same so outputs can be traced to their configuration"
-        )
-    config._source = path
-    return config
-
-
-def parse_overrides(items: list[str]) -> dict[str, str]:
-    """``["outcomes.window_days=182"]`` -> ``{"outcomes.window_days": "182"}``."""
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"override '{item}' is not of the form section.key=value")
-        out[key.strip()] = value.strip()
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Internals: validation errors in words, dotted keys, YAML without duplicate keys.
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe loader that rejects a key given twice (PyYAML would silently keep the last)."""
-
-
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key '{key}' is given twice", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _suggest(word: str, candidates: list[str] | tuple[str, ...], prefix: str = "") -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.5)
-    return f" (did you mean '{prefix}{close[0]}'?)" if close else ""
-
-
-def _model_at(loc: tuple) -> type[BaseModel] | None:
-    """The section model found by following ``loc`` from ProgrammeConfig (None if not a model)."""
-    model: type[BaseModel] | None = ProgrammeConfig
-    for part in loc:
-        if model is None or part not in model.model_fields:
-            return None
-        model = _as_model(model.model_fields[part].annotation)
-    return model
-
-
-def _as_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        for arg in typing.get_args(annotation):
-            found = _as_model(arg)
-            if found is not None:
-                return found
-    return None
-
-
-def _describe(error: dict) -> str:
-    loc = tuple(p for p in error["loc"] if isinstance(p, str))
-    dotted = ".".join(str(p) for p in error["loc"]) or "(top level)"
-    if error["type"] == "extra_forbidden":
-        parent = _model_at(loc[:-1])
-        valid = list(parent.model_fields) if parent is not None else []
-        prefix = "".join(f"{p}." for p in loc[:-1])
-        return (
-            f"unknown key '{dotted}'{_suggest(loc[-1], valid, prefix)}; valid keys here: "
-            f"{', '.join(valid)}"
-        )
-    if error["type"] == "missing":
-        return f"required key '{dotted}' is missing"
-    message = error["msg"].removeprefix("Value error, ")
-    if error["loc"]:
-        return f"'{dotted}': {message} (got {error.get('input')!r})"
-    return message
-
-
-def _validate(raw: dict, where: str) -> ProgrammeConfig:
+def validate_config(raw: dict, where: str) -> ProgrammeConfig:
+    """A validated ``ProgrammeConfig`` from a raw mapping; every problem listed in words."""
     try:
         return ProgrammeConfig.model_validate(raw)
     except ValidationError as exc:
-        problems = "\n  - ".join(_describe(e) for e in exc.errors())
+        problems = "\n  - ".join(describe_error(e, ProgrammeConfig) for e in exc.errors())
         raise ConfigError(f"{where}: invalid programme configuration:\n  - {problems}") from None
-
-
-def _yaml_scalar(key: str, text: str) -> Any:
-    try:
-        return yaml.safe_load(text) if text.strip() else None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"override {key}={text!r}: value is not valid YAML: {exc}") from exc
-
-
-def _set_dotted(raw: dict, key: str, value: Any) -> None:
-    parts = key.split(".")
-    node: Any = raw
-    for i, part in enumerate(parts[:-1]):
-        if not isinstance(node, dict):
-            raise ConfigError(f"override '{key}': '{'.'.join(parts[:i])}' is not a section")
-        child = node.get(part)
-        if child is None:  # a section not given, or an optional one left empty
-            child = node[part] = {}
-        node = child
-    if not isinstance(node, dict):
-        raise ConfigError(f"override '{key}': '{'.'.join(parts[:-1])}' is not a section")
-    node[parts[-1]] = value
