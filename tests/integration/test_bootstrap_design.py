@@ -36,3 +36,12 @@ def test_full_sample_value_is_the_reported_matched_estimate(setup):
     hr = ev.estimates.set_index("outcome").loc["time_to_reoffence_hr", "estimate"]
     assert hr_boot["estimate"] == pytest.approx(hr, rel=1e-9)
     assert hr_boot["lower"] < hr_boot["upper"]
+
+
+def test_before_during_follows_the_configuration_not_the_programme_name(setup):
+    extract, config, design = setup
+    assert evaluate_programme(config, extract, design=design).before_during == {}
+    wanted = config.with_overrides({"outcomes.before_during": True})
+    bd = evaluate_programme(wanted, extract, design=design).before_during
+    assert set(bd) == {"idiom_table", "by_group", "did"}
+    assert int(bd["idiom_table"].iloc[0]["people"]) > 0

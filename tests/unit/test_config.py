@@ -110,6 +110,8 @@ def test_unknown_programme_name_suggests():
          "did you mean 'prior_proven_1y'"),
         (("covariates", "categorical", ["sex"]), r"\['sex'\] not in covariates.include"),
         (("design", "estimand", "ATE"), "use method: weighting"),
+        (("design", "estimand", "ATC"), "ATC .the effect on the comparison group. is not "
+                                        "implemented"),
         (("outcomes", "readouts", [365, 91]), "increasing"),
         (("comparison", "pool_reasons", ["scored_not_adoptd"]), "comparison.pool_reasons.0"),
         (("balance", "smd_good", 0.3), "smd_good .0.3. is above smd_fail"),
@@ -179,7 +181,31 @@ def test_frozen():
 def test_outcomes_section_feeds_the_outcomes_module():
     reoffending = pytest.importorskip("evaluation.outcomes.reoffending")
     config = load_programme_config("iom").with_overrides({"outcomes.custody": "censor"})
-    spec = reoffending.OutcomeSpec(**config.outcomes.model_dump(exclude={"readouts"}))
+    spec = reoffending.OutcomeSpec(**config.outcomes.model_dump(exclude={"readouts",
+                                                                      "before_during"}))
     assert (spec.window_days, spec.waiting_days, spec.custody) == (365, 182, "censor")
     with pytest.raises(ConfigError, match="outcomes.custody"):
         config.with_overrides({"outcomes.custody": "subtract"})
+
+
+def test_atc_is_refused_for_weighting_too():
+    # neither matching nor the weighter (ATT, ATE) estimates the ATC: no silent ATT instead
+    config = load_programme_config("new_chance").with_overrides({"design.method": "weighting"})
+    with pytest.raises(ConfigError, match="ATC .the effect on the comparison group."):
+        config.with_overrides({"design.estimand": "ATC"})
+    assert config.with_overrides({"design.estimand": "ATE"}).design.estimand == "ATE"
+
+
+def test_removed_data_section_is_named_with_what_to_do(tmp_path):
+    raw = _raw("new_chance")
+    raw["data"] = {"extract_dir": "data/synthetic"}
+    with pytest.raises(ConfigError, match="data.extract_dir. was removed.*--data"):
+        load_programme_config(_write(tmp_path, raw, name="new_chance"))
+
+
+def test_before_during_is_a_configuration_choice_not_a_programme_name():
+    flags = {name: load_programme_config(name).outcomes.before_during for name in PROGRAMMES}
+    assert flags == {"conditional_caution": False, "iom": True, "new_chance": False,
+                     "princes_trust": False}
+    config = load_programme_config("new_chance").with_overrides(["outcomes.before_during=true"])
+    assert config.outcomes.before_during is True

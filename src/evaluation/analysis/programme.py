@@ -104,7 +104,7 @@ def evaluate_programme(config: ProgrammeConfig, extract: Extract,
     readouts = readout_table(design.analysis_set, extract, config, weights, cluster)
     sensitivity = headline_sensitivity(estimates, analysis)
     bd = (before_during_analysis(analysis, design.cohort.treated, extract, weights, cluster)
-          if config.programme == "iom" else {})
+          if config.outcomes.before_during else {})
     if config.bootstrap.enabled:
         details["bootstrap"] = bootstrap_design(design, extract, config).table
     return ProgrammeEvaluation(

@@ -50,10 +50,6 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
-class DataConfig(_Section):
-    extract_dir: Path = Path("data/synthetic")
-
-
 class TreatedConfig(_Section):
     # Field -> allowed values on programme_episodes (e.g. disposal_type: [conditional_caution]).
     where: dict[str, list[str]] = Field(default_factory=dict)
@@ -116,14 +112,26 @@ class DesignConfig(_Section):
     ratio: int = Field(1, ge=1)
     replace: bool = False
     exact: list[str] = Field(default_factory=list)  # match exactly within these strata
-    estimand: Literal["ATT", "ATE", "ATC"] = "ATT"
+    # ATT: the effect on the programme's participants; ATE (weighting only): on everyone.
+    estimand: Literal["ATT", "ATE"] = "ATT"
     trim: float | None = Field(None, ge=0, lt=0.5)  # drop propensity outside [trim, 1 - trim]
+
+    @field_validator("estimand", mode="before")
+    @classmethod
+    def _no_atc(cls, value: Any) -> Any:
+        if value == "ATC":
+            raise ValueError(
+                "ATC (the effect on the comparison group) is not implemented: matching finds "
+                "comparison people for each participant (the ATT) and weighting gives the ATT "
+                "or the ATE; use estimand: ATT, or method: weighting with estimand: ATE"
+            )
+        return value
 
     @model_validator(mode="after")
     def _estimand(self) -> DesignConfig:
         if self.method == "matching" and self.estimand == "ATE":
             raise ValueError(
-                "matching estimates the ATT (or ATC); use method: weighting for the ATE"
+                "matching estimates the ATT; use method: weighting for the ATE"
             )
         return self
 
@@ -138,6 +146,9 @@ class OutcomesConfig(_Section):
     custody: Literal["exclude_time", "censor"] = "exclude_time"
     # A row whose follow-up is incomplete at the cut-off: kept (survival only) or excluded.
     too_late: Literal["keep", "exclude"] = "keep"
+    # Also compare offending in the year before and the year during (the board papers' IDIOM
+    # table and a difference-in-differences); for programmes whose papers report it (IOM).
+    before_during: bool = False
 
     @field_validator("readouts")
     @classmethod
@@ -194,7 +205,6 @@ class ProgrammeConfig(_Section):
     short_title: str | None = Field(None, min_length=1)
     programme: Literal[PROGRAMMES]  # type: ignore[valid-type]
     description: str = Field(min_length=1)
-    data: DataConfig = Field(default_factory=DataConfig)
     treated: TreatedConfig = Field(default_factory=TreatedConfig)
     comparison: ComparisonConfig
     eligibility: EligibilityConfig = Field(default_factory=EligibilityConfig)
@@ -210,6 +220,17 @@ class ProgrammeConfig(_Section):
 
     _source: Path | None = PrivateAttr(default=None)
     _overrides: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _removed_keys(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and "data" in raw:
+            raise ValueError(
+                "the 'data' section (data.extract_dir) was removed: it was never read. The "
+                "extract is chosen per run, for every programme at once: pass it with "
+                "`evaluation run --data DIR` (default data/synthetic)"
+            )
+        return raw
 
     @model_validator(mode="after")
     def _cross_checks(self) -> ProgrammeConfig:

@@ -73,6 +73,21 @@ def fit_propensity(frame: pd.DataFrame, config: ProgrammeConfig) -> PropensityMo
     return model.fit(frame, treatment_col="treated")
 
 
+def cluster_column(frame: pd.DataFrame, config: ProgrammeConfig) -> pd.Series:
+    """The unit whose outcomes are correlated, for robust variances.
+
+    Matched without replacement with one index date per person, the matched set is the cluster.
+    A person who appears more than once (a comparison person reused with replacement, or one
+    person at several index dates with ``comparison.index_dates: all``) is the cluster, so the
+    person's rows are never counted as independent. Weighting clusters on the person.
+    """
+    repeats = (config.comparison.index_dates == "all"
+               and bool(frame["person_id"].duplicated().any()))
+    if config.design.method == "matching" and not config.design.replace and not repeats:
+        return frame["match_set"]
+    return frame["person_id"]
+
+
 def apply_design(frame: pd.DataFrame, config: ProgrammeConfig, attrition: Attrition
                  ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Weights and matched sets: matching (default) or inverse probability weighting."""
@@ -95,16 +110,14 @@ def apply_design(frame: pd.DataFrame, config: ProgrammeConfig, attrition: Attrit
                    "n_treated_matched": int(out.loc[out["treated"] == 1, "matched"].sum()),
                    "n_treated_unmatched": int(len(matcher.unmatched_)),
                    "n_comparison_used": int(((out["treated"] == 0) & (out["weight"] > 0)).sum())}
-        # A person can only be in one matched set without replacement; with replacement the
-        # person is the cluster (a comparison person reused across sets).
-        out["cluster"] = out["match_set"] if not design.replace else out["person_id"]
+        out["cluster"] = cluster_column(out, config)
     else:
         weighter = IPTWeighter(estimand=design.estimand, stabilise=True).fit(
             frame, propensity_col="propensity", treatment_col="treated")
         out = weighter.transform(frame)
         out["matched"] = True
         out["match_set"] = pd.NA
-        out["cluster"] = out["person_id"]
+        out["cluster"] = cluster_column(out, config)
         ess = weighter.summary_
         summary = {"method": "weighting", "estimand": design.estimand,
                    "effective_sample_size": {str(k): float(v) for k, v in
