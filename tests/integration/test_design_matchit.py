@@ -72,7 +72,7 @@ def test_pairs_equal_matchit_on_scaled_logit(ref, data, ratio):
     r_caliper, r_pairs = sections[f"scaled_logit_ratio{ratio}"]
     m = NearestNeighbourMatcher(caliper=0.2, ratio=ratio).fit(d, distance_col="logit")
     assert m.caliper_ * 1e6 == pytest.approx(r_caliper, rel=1e-7)
-    ours = set(zip(m.pairs_["treated_index"], m.pairs_["control_index"], strict=True))
+    ours = set(zip(m.pairs_["treated_index"], m.pairs_["comparison_index"], strict=True))
     assert ours == _r_pairs(r_pairs)
     # treated with no control at all are the same people
     r_none = set(r_pairs.groupby("t")["c"].apply(lambda s: s.isna().all()).loc[lambda s: s].index)
@@ -86,7 +86,7 @@ def test_defective_plain_logit_run_explained(ref, data):
     d, _ = data
     _, r_pairs = sections["plain_logit_ratio1"]
     m = NearestNeighbourMatcher(caliper=0.2).fit(d, distance_col="logit")
-    ours = set(zip(m.pairs_["treated_index"], m.pairs_["control_index"], strict=True))
+    ours = set(zip(m.pairs_["treated_index"], m.pairs_["comparison_index"], strict=True))
     r = _r_pairs(r_pairs)
     assert len(r) == 69 and len(ours) == 58  # R ignored the 0.2 SD caliper (0.226 < 1)
     assert len(ours & r) < 20  # and chose the wrong side most of the time

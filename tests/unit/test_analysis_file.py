@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
+from paths import REPO
 from pydantic import ValidationError
 
 from evaluation.estimators.analysis_file import AnalysisFileSpec, run_all
@@ -30,18 +32,18 @@ def frame() -> pd.DataFrame:
 
 
 def test_run_all_everything(frame):
-    spec = AnalysisFileSpec(binary_outcome="reoffended", count="n_reoffences",
-                            exposure="days_at_risk", covariates=("age_at_index", "sex"),
-                            weights="weight", cluster="match_set")
+    spec = AnalysisFileSpec(outcome_col="reoffended", count_col="n_reoffences",
+                            exposure_col="days_at_risk", covariates=("age_at_index", "sex"),
+                            weights_col="weight", cluster_col="match_set")
     res = run_all(frame, spec)
     eff = res.effects
     assert set(eff["analysis"]) == {"logrank", "cox", "rmst", "binary", "count"}
     assert {"hazard_ratio", "rmst_difference", "risk_difference", "rate_ratio"} <= set(eff["term"])
-    direct = cox_effect(frame, "duration_days", "event", "treated", ["age_at_index", "sex"],
-                        "weight", "match_set")
+    direct = cox_effect(frame, duration_col="duration_days", event_col="event", treatment_col="treated", covariates=["age_at_index", "sex"],
+                        weights_col="weight", cluster_col="match_set")
     got = eff[eff["analysis"] == "cox"].drop(columns="analysis").reset_index(drop=True)
     pd.testing.assert_frame_equal(got, direct)
-    rm = rmst_effect(frame, "duration_days", "event", "treated", 365, "weight", "match_set")
+    rm = rmst_effect(frame, duration_col="duration_days", event_col="event", treatment_col="treated", tau=365, weights_col="weight", cluster_col="match_set")
     assert eff.loc[eff["term"] == "rmst_difference", "estimate"].item() == \
         rm.loc[rm["term"] == "rmst_difference", "estimate"].item()
     assert res.km is not None and res.ph is not None and res.ph.statement
@@ -54,13 +56,27 @@ def test_only_survival_by_default(frame):
 
 
 def test_missing_column_names_field_and_column(frame):
-    with pytest.raises(ValueError, match=r"weights='wt'.*covariates\[1\]='ethnicity'"):
-        run_all(frame, AnalysisFileSpec(weights="wt", covariates=("age_at_index", "ethnicity")))
+    with pytest.raises(ValueError, match=r"weights_col='wt'.*covariates\[1\]='ethnicity'"):
+        run_all(frame, AnalysisFileSpec(weights_col="wt", covariates=("age_at_index", "ethnicity")))
 
 
 def test_unknown_key_rejected():
     with pytest.raises(ValidationError, match="wieghts"):
         AnalysisFileSpec(wieghts="weight")
+
+
+def test_old_key_names_the_new_one():
+    # a spec written before the shared vocabulary must fail, saying what the key is now called
+    with pytest.raises(ValidationError, match="'weights' is now 'weights_col'"):
+        AnalysisFileSpec(weights="weight")
+
+
+def test_example_spec_in_docs_is_valid(frame):
+    spec = AnalysisFileSpec(**yaml.safe_load((REPO / "docs/examples/analysis_file_spec.yaml")
+                                             .read_text()))
+    assert spec.weights_col == "weight" and spec.outcome_col == "reoffended"
+    res = run_all(frame, spec)
+    assert {"logrank", "cox", "rmst", "binary", "count"} == set(res.effects["analysis"])
 
 
 def test_missing_values_are_not_dropped_silently(frame):

@@ -38,7 +38,7 @@ def test_two_by_two_matches_textbook_wald():
     # RR = 0.30/0.45 = 0.666667; SE(log RR) = sqrt(1/30 - 1/100 + 1/45 - 1/100) = sqrt(0.035556)
     #   = 0.188562; CI = exp(-0.405465 -/+ 0.369575) = exp(-0.775040), exp(-0.035890)
     #   = (0.496585*0.927706, 0.96475) = (0.46069, 0.96475)
-    res = _table(binary_effect(two_by_two(30, 100, 45, 100), "reoffended", "group"))
+    res = _table(binary_effect(two_by_two(30, 100, 45, 100), outcome_col="reoffended", treatment_col="group"))
     assert res.loc["risk_treated", "estimate"] == pytest.approx(0.30)
     assert res.loc["risk_comparison", "estimate"] == pytest.approx(0.45)
     rd = res.loc["risk_difference"]
@@ -76,7 +76,7 @@ def test_weighted_risks_and_sandwich_by_hand():
     #   2*(-0.125)/4 = -0.0625; squares 0.011962890625 + 0.000244140625 + 0.0009765625
     #   + 0.00390625 = 0.01708984375
     # Var(RD) = 0.11083984375 (HC0: no clusters, no factor), SE = 0.332926
-    res = _table(binary_effect(_weighted_example(), "y", "group", weights="w"))
+    res = _table(binary_effect(_weighted_example(), outcome_col="y", treatment_col="group", weights_col="w"))
     assert res.loc["risk_treated", "estimate"] == pytest.approx(0.5)
     assert res.loc["risk_comparison", "estimate"] == pytest.approx(0.125)
     assert res.loc["risk_difference", "estimate"] == pytest.approx(0.375)
@@ -96,7 +96,7 @@ def test_weighted_agrees_with_statsmodels_glm_var_weights_hc0():
         warnings.simplefilter("ignore")
         glm = sm.GLM(df["y"], X, family=sm.families.Binomial(link=sm.families.links.Identity()),
                      var_weights=df["w"]).fit(cov_type="HC0")
-    res = _table(binary_effect(df, "y", "group", weights="w"))
+    res = _table(binary_effect(df, outcome_col="y", treatment_col="group", weights_col="w"))
     assert res.loc["risk_difference", "estimate"] == pytest.approx(glm.params["group"])
     assert res.loc["risk_difference", "std_error"] == pytest.approx(glm.bse["group"])
 
@@ -117,14 +117,14 @@ def test_cluster_robust_matches_hand_built_sandwich():
     # pair sums: A 0.1875, B -0.3125, C 0.1875, D -0.0625
     # squares: 0.03515625 + 0.09765625 + 0.03515625 + 0.00390625 = 0.171875
     # CR1 factor G/(G-1) (N-1)/(N-K) = 4/3 * 7/6 = 1.555556; Var = 0.267361, SE = 0.517070
-    res = _table(binary_effect(_pairs(), "y", "group", cluster="set"))
+    res = _table(binary_effect(_pairs(), outcome_col="y", treatment_col="group", cluster_col="set"))
     assert res.loc["risk_difference", "estimate"] == pytest.approx(0.25)
     assert res.loc["risk_difference", "std_error"] == pytest.approx(
         math.sqrt(0.171875 * 4 / 3 * 7 / 6))
     assert res.loc["risk_difference", "std_error"] == pytest.approx(0.517070, abs=1e-6)
     assert "4 clusters" in res.loc["risk_difference", "method"]
     # ignoring the pairs: 3*0.00390625 + 0.03515625 + 4*0.015625 = 0.109375
-    unclustered = _table(binary_effect(_pairs(), "y", "group"))
+    unclustered = _table(binary_effect(_pairs(), outcome_col="y", treatment_col="group"))
     assert unclustered.loc["risk_difference", "std_error"] == pytest.approx(math.sqrt(0.109375))
 
 
@@ -135,20 +135,20 @@ def test_cluster_robust_agrees_with_statsmodels_glm_cluster():
         warnings.simplefilter("ignore")
         glm = sm.GLM(df["y"], X, family=sm.families.Binomial(link=sm.families.links.Identity())
                      ).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(df["set"])[0]})
-    res = _table(binary_effect(df, "y", "group", cluster="set"))
+    res = _table(binary_effect(df, outcome_col="y", treatment_col="group", cluster_col="set"))
     assert res.loc["risk_difference", "std_error"] == pytest.approx(glm.bse["group"])
 
 
 def test_relative_risk_undefined_without_events():
     df = two_by_two(5, 20, 0, 20)
-    res = _table(binary_effect(df, "reoffended", "group"))
+    res = _table(binary_effect(df, outcome_col="reoffended", treatment_col="group"))
     assert np.isnan(res.loc["relative_risk", "estimate"])
     assert res.loc["risk_difference", "estimate"] == pytest.approx(0.25)
 
 
 def test_per_hundred_from_table_and_row():
     # RD = -0.15 (-0.28257, -0.01743): 15 fewer per 100, between 1.7 and 28.3 fewer
-    table = binary_effect(two_by_two(30, 100, 45, 100), "reoffended", "group")
+    table = binary_effect(two_by_two(30, 100, 45, 100), outcome_col="reoffended", treatment_col="group")
     out = per_hundred(table)
     assert out["difference"] == pytest.approx(-15.0)
     assert out["lower"] == pytest.approx(-28.257, abs=1e-3)
@@ -178,11 +178,11 @@ def test_per_hundred_from_table_and_row():
 def test_bad_input_raises_naming_the_problem(change, match):
     df = change(_weighted_example())
     with pytest.raises(ValueError, match=match):
-        binary_effect(df, "y", "group", weights="w")
+        binary_effect(df, outcome_col="y", treatment_col="group", weights_col="w")
 
 
 def test_missing_value_error_names_rows():
     df = _weighted_example()
     df.loc[4, "y"] = np.nan
     with pytest.raises(ValueError, match="rows 4"):
-        binary_effect(df, "y", "group")
+        binary_effect(df, outcome_col="y", treatment_col="group")

@@ -42,8 +42,8 @@ def test_poisson_weighted_clustered_rate_ratio_by_hand():
     # set sums of (treated - comparison): 0.283333, -0.322222, 0.038889
     # squares: 0.080278 + 0.103827 + 0.001512 = 0.185617
     # CR1 factor G/(G-1) (N-1)/(N-K) = 3/2 * 5/4 = 1.875 -> Var = 0.348032, SE = 0.589942
-    res = _table(count_effect(_tiny(), "n_offences", "group", exposure="years", model="poisson",
-                              weights="w", cluster="set"))
+    res = _table(count_effect(_tiny(), outcome_col="n_offences", treatment_col="group", exposure_col="years", model="poisson",
+                              weights_col="w", cluster_col="set"))
     rr = res.loc["rate_ratio"]
     assert rr["estimate"] == pytest.approx(0.75 / 1.8)
     assert rr["std_error"] == pytest.approx(0.589942, abs=1e-5)
@@ -66,8 +66,8 @@ def test_poisson_sandwich_matches_matrix_sandwich_with_covariate():
         "set": np.tile(np.arange(n // 2), 2),
     })
     df["n_offences"] = rng.poisson(df["days"] / 365 * 2)
-    res = _table(count_effect(df, "n_offences", "group", exposure="days", model="poisson",
-                              covariates=["age"], weights="w", cluster="set"))
+    res = _table(count_effect(df, outcome_col="n_offences", treatment_col="group", exposure_col="days", model="poisson",
+                              covariates=["age"], weights_col="w", cluster_col="set"))
     X = np.column_stack([np.ones(n), df["group"], df["age"]])
     y, w, off = df["n_offences"].to_numpy(), df["w"].to_numpy(), np.log(df["days"].to_numpy())
     b = sm.GLM(y, X, family=sm.families.Poisson(), offset=off, var_weights=w).fit().params
@@ -95,8 +95,8 @@ def test_statsmodels_2829_freq_weights_robust_is_not_the_pweight_sandwich():
         warnings.simplefilter("ignore")
         fw = sm.GLM(df["n_offences"], X, family=sm.families.Poisson(), offset=off,
                     freq_weights=df["w"]).fit(cov_type="HC0")
-    ours = _table(count_effect(df, "n_offences", "group", exposure="years", model="poisson",
-                               weights="w"))
+    ours = _table(count_effect(df, outcome_col="n_offences", treatment_col="group", exposure_col="years", model="poisson",
+                               weights_col="w"))
     assert ours.loc["rate_ratio", "std_error"] == pytest.approx(0.694200, abs=1e-5)
     assert abs(fw.bse["group"] - 0.694200) > 0.01
 
@@ -113,7 +113,7 @@ def _simulate(seed: int, rate_ratio: float, n: int = 1500, alpha: float = 0.8) -
 
 
 def test_negative_binomial_recovers_planted_rate_ratio_and_dispersion():
-    res = _table(count_effect(_simulate(2024, 0.75), "n_offences", "group", exposure="days"))
+    res = _table(count_effect(_simulate(2024, 0.75), outcome_col="n_offences", treatment_col="group", exposure_col="days"))
     rr = res.loc["rate_ratio"]
     assert rr["lower"] < 0.75 < rr["upper"]
     assert rr["p_value"] < 0.05
@@ -122,7 +122,7 @@ def test_negative_binomial_recovers_planted_rate_ratio_and_dispersion():
 
 
 def test_negative_binomial_planted_null_not_rejected():
-    res = _table(count_effect(_simulate(7, 1.0), "n_offences", "group", exposure="days"))
+    res = _table(count_effect(_simulate(7, 1.0), outcome_col="n_offences", treatment_col="group", exposure_col="days"))
     rr = res.loc["rate_ratio"]
     assert rr["lower"] < 1.0 < rr["upper"]
     assert rr["p_value"] > 0.05
@@ -133,11 +133,11 @@ def test_negative_binomial_calibration_over_seeds():
     # Binomial(80, 0.95) is below 0.875 with probability < 1%; Binomial(80, 0.05) above 0.125 too.
     cover = sum(
         r["lower"] < 0.75 < r["upper"]
-        for r in (_table(count_effect(_simulate(s, 0.75, n=600), "n_offences", "group",
-                                      exposure="days")).loc["rate_ratio"] for s in range(80)))
+        for r in (_table(count_effect(_simulate(s, 0.75, n=600), outcome_col="n_offences", treatment_col="group",
+                                      exposure_col="days")).loc["rate_ratio"] for s in range(80)))
     reject = sum(
-        _table(count_effect(_simulate(500 + s, 1.0, n=600), "n_offences", "group",
-                            exposure="days")).loc["rate_ratio", "p_value"] < 0.05
+        _table(count_effect(_simulate(500 + s, 1.0, n=600), outcome_col="n_offences", treatment_col="group",
+                            exposure_col="days")).loc["rate_ratio", "p_value"] < 0.05
         for s in range(80))
     assert cover / 80 >= 0.875
     assert reject / 80 <= 0.125
@@ -147,8 +147,8 @@ def test_weighted_negative_binomial_with_unit_weights_equals_discrete_fit():
     # The weighted path (GLM NB2 at the discrete fit's alpha) must give the discrete MLE's
     # rate ratio when every weight is 1: the MLE of beta given the MLE of alpha.
     df = _simulate(3, 0.8, n=800).assign(one=1.0)
-    plain = _table(count_effect(df, "n_offences", "group", exposure="days"))
-    weighted = _table(count_effect(df, "n_offences", "group", exposure="days", weights="one"))
+    plain = _table(count_effect(df, outcome_col="n_offences", treatment_col="group", exposure_col="days"))
+    weighted = _table(count_effect(df, outcome_col="n_offences", treatment_col="group", exposure_col="days", weights_col="one"))
     assert weighted.loc["rate_ratio", "estimate"] == pytest.approx(
         plain.loc["rate_ratio", "estimate"], rel=1e-4)
     assert weighted.loc["alpha", "estimate"] == pytest.approx(plain.loc["alpha", "estimate"])
@@ -159,16 +159,16 @@ def test_integer_weights_equal_duplicated_rows_point_estimate():
     df = _simulate(5, 0.7, n=300)
     df["w2"] = np.where(np.arange(len(df)) % 3 == 0, 2.0, 1.0)
     dup = pd.concat([df, df[df["w2"] == 2.0]], ignore_index=True)
-    a = _table(count_effect(df, "n_offences", "group", exposure="days", model="poisson",
-                            weights="w2"))
-    b = _table(count_effect(dup, "n_offences", "group", exposure="days", model="poisson"))
+    a = _table(count_effect(df, outcome_col="n_offences", treatment_col="group", exposure_col="days", model="poisson",
+                            weights_col="w2"))
+    b = _table(count_effect(dup, outcome_col="n_offences", treatment_col="group", exposure_col="days", model="poisson"))
     assert a.loc["rate_ratio", "estimate"] == pytest.approx(b.loc["rate_ratio", "estimate"])
 
 
 def test_deterministic():
     df = _simulate(9, 0.8, n=500).assign(set=lambda d: np.arange(len(d)) // 2)
-    a = count_effect(df, "n_offences", "group", exposure="days", cluster="set")
-    b = count_effect(df, "n_offences", "group", exposure="days", cluster="set")
+    a = count_effect(df, outcome_col="n_offences", treatment_col="group", exposure_col="days", cluster_col="set")
+    b = count_effect(df, outcome_col="n_offences", treatment_col="group", exposure_col="days", cluster_col="set")
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -185,5 +185,5 @@ def test_deterministic():
 )
 def test_bad_input_raises(change, kwargs, match):
     with pytest.raises(ValueError, match=match):
-        count_effect(change(_tiny()), "n_offences", "group", exposure="years",
+        count_effect(change(_tiny()), outcome_col="n_offences", treatment_col="group", exposure_col="years",
                      **{"model": "poisson", **kwargs})

@@ -33,7 +33,7 @@ def rossi() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def rossi_fit(rossi) -> pd.DataFrame:
-    return cox_effect(rossi, "week", "arrest", "fin", COVS)
+    return cox_effect(rossi, duration_col="week", event_col="arrest", treatment_col="fin", covariates=COVS)
 
 
 def _coef_se(table: pd.DataFrame, treatment: str) -> pd.DataFrame:
@@ -69,7 +69,7 @@ def test_rossi_matches_r_coxph_to_full_precision(rossi, rossi_fit):
 def test_rossi_cluster_robust_se_matches_r(rossi, model, weights):
     """R coxph(cluster=cl) robust SEs (Efron residuals); lifelines' own differ with ties."""
     ref = pd.read_csv(ROSSI / "rossi_coxph_R_robust.csv").query("model == @model")
-    got = _coef_se(cox_effect(rossi, "week", "arrest", "fin", ["age", "prio"], weights_col=weights,
+    got = _coef_se(cox_effect(rossi, duration_col="week", event_col="arrest", treatment_col="fin", covariates=["age", "prio"], weights_col=weights,
                               cluster_col="cl"), "fin")
     np.testing.assert_allclose(got.loc[ref["term"], "coef"], ref["coef"], rtol=1e-7)
     np.testing.assert_allclose(got.loc[ref["term"], "se"], ref["robust_se"], rtol=1e-7)
@@ -83,7 +83,7 @@ def test_rossi_cluster_robust_se_matches_r(rossi, model, weights):
 def test_small_matches_r(model, kwargs):
     small = pd.read_csv(SMALL / "small.csv")
     ref = pd.read_csv(SMALL / "cox_R.csv").query("model == @model")
-    got = _coef_se(cox_effect(small, "time", "event", "treated", **kwargs), "treated")
+    got = _coef_se(cox_effect(small, duration_col="time", event_col="event", treatment_col="treated", **kwargs), "treated")
     # both programs stop Newton-Raphson at ~1e-9 relative change in log-likelihood, which leaves
     # ~1e-6 relative differences in the coefficients on this small, heavily tied sample
     np.testing.assert_allclose(got.loc[ref["term"], "coef"], ref["coef"], rtol=1e-5)
@@ -101,7 +101,7 @@ def test_robust_se_equals_lifelines_without_ties():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cph = CoxPHFitter().fit(df, "t", "e", weights_col="w", cluster_col="c", robust=True)
-    got = _coef_se(cox_effect(df, "t", "e", "g", ["a"], weights_col="w", cluster_col="c"), "g")
+    got = _coef_se(cox_effect(df, duration_col="t", event_col="e", treatment_col="g", covariates=["a"], weights_col="w", cluster_col="c"), "g")
     np.testing.assert_allclose(got.loc[["g", "a"], "se"], cph.standard_errors_[["g", "a"]],
                                rtol=1e-8)
     r = efron_score_residuals(df["t"].to_numpy(), df["e"].to_numpy(float), df["w"].to_numpy(),
@@ -119,7 +119,7 @@ def _exponential(seed: int, hr: float, n: int = 1500) -> pd.DataFrame:
 
 
 def test_planted_hazard_ratio_recovered():
-    row = cox_effect(_exponential(7, 0.7), "t", "e", "g").iloc[0]
+    row = cox_effect(_exponential(7, 0.7), duration_col="t", event_col="e", treatment_col="g").iloc[0]
     assert row["term"] == "hazard_ratio"
     assert row["lower"] < 0.7 < row["upper"] and row["upper"] < 1
 
@@ -127,13 +127,13 @@ def test_planted_hazard_ratio_recovered():
 def test_planted_null_not_significant_weighted_clustered():
     df = _exponential(8, 1.0)
     df["w"] = np.random.default_rng(9).uniform(0.5, 2, len(df))
-    row = cox_effect(df, "t", "e", "g", weights_col="w", cluster_col="person").iloc[0]
+    row = cox_effect(df, duration_col="t", event_col="e", treatment_col="g", weights_col="w", cluster_col="person").iloc[0]
     assert row["lower"] < 1 < row["upper"] and row["p_value"] > 0.05
 
 
 def test_ph_check_rossi_flags_age_and_wexp_not_fin(rossi):
     # Well-known result for this model (R cox.zph and the lifelines docs): age and wexp break PH.
-    res = ph_check(rossi, "week", "arrest", "fin", COVS)
+    res = ph_check(rossi, duration_col="week", event_col="arrest", treatment_col="fin", covariates=COVS)
     p = res.table.set_index("term")["p_value"]
     assert p["age"] < 0.05 and p["wexp"] < 0.05 and p["fin"] > 0.05
     assert not res.violated
@@ -146,7 +146,7 @@ def test_ph_check_planted_crossing_hazards_points_to_rmst():
     n = 600
     t = np.r_[rng.exponential(300, n), 300 * rng.weibull(3, n)]
     df = pd.DataFrame({"t": np.ceil(t), "e": 1, "g": np.repeat([0, 1], n)})
-    res = ph_check(df, "t", "e", "g")
+    res = ph_check(df, duration_col="t", event_col="e", treatment_col="g")
     assert res.violated and "RMST" not in res.statement.split("(")[0]
     assert "restricted mean survival time" in res.statement
 
@@ -154,6 +154,6 @@ def test_ph_check_planted_crossing_hazards_points_to_rmst():
 def test_errors():
     df = pd.DataFrame({"t": [1, 2, 3], "e": [1, 0, 1], "g": [0, 1, 1]})
     with pytest.raises(ValueError, match="'missing'"):
-        cox_effect(df, "t", "e", "g", covariates=["missing"])
-    with pytest.raises(ValueError, match="group column 'g'"):
-        cox_effect(df.assign(g=1), "t", "e", "g")
+        cox_effect(df, duration_col="t", event_col="e", treatment_col="g", covariates=["missing"])
+    with pytest.raises(ValueError, match="treatment column 'g'"):
+        cox_effect(df.assign(g=1), duration_col="t", event_col="e", treatment_col="g")

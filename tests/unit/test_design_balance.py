@@ -31,7 +31,7 @@ def test_continuous_smd_vr_ks_by_hand():
     # treated mean 2, var (1+0+1)/2 = 1; control mean 5, var (9+1+1+9)/3 = 20/3
     # pooled SD sqrt((1 + 6.6667)/2) = 1.957890; SMD (2-5)/1.957890 = -1.532262
     assert t["type"] == "continuous"
-    assert t["mean_treated"] == 2 and t["mean_control"] == 5
+    assert t["mean_treated"] == 2 and t["mean_comparison"] == 5
     assert t["sd_denominator"] == pytest.approx(1.957890, rel=1e-6)
     assert t["smd"] == pytest.approx(-1.532262, rel=1e-6)
     assert t["variance_ratio"] == pytest.approx(1 / (20 / 3))  # 0.15
@@ -40,9 +40,9 @@ def test_continuous_smd_vr_ks_by_hand():
 
 
 def test_weighted_uses_the_same_denominator():
-    t = balance_table(SMALL, ["x"], weights="w").iloc[0]
+    t = balance_table(SMALL, ["x"], weights_col="w").iloc[0]
     # weighted control mean (2 + 4 + 2x8)/4 = 5.5; SMD (2 - 5.5)/1.957890 = -1.787639
-    assert t["mean_control"] == pytest.approx(5.5)
+    assert t["mean_comparison"] == pytest.approx(5.5)
     assert t["sd_denominator"] == pytest.approx(1.957890, rel=1e-6)
     assert t["smd"] == pytest.approx(-1.787639, rel=1e-6)
     # weighted control variance: x 2, 4, 8 with w 1, 1, 2: sum w (x-5.5)^2 = 12.25 + 2.25 + 12.5
@@ -121,11 +121,11 @@ def test_planted_confounding_removed_by_matching():
     m = NearestNeighbourMatcher(caliper=0.2).fit(d)
     md = m.transform(d)
     before = balance_table(d, covs)
-    after = balance_table(md, covs, weights="weight")
+    after = balance_table(md, covs, weights_col="weight")
     assert (before["smd"].abs() > 0.2).any()
     assert (after["smd"].abs() < 0.10).all(), after
     assert (balance_status(after)["status"] == "ok").all()
     # the planted null is recovered: the matched difference (paired SE) is within 2.58 SE of 0
     p = m.pairs_
-    diff = d.loc[p["treated_index"], "y"].to_numpy() - d.loc[p["control_index"], "y"].to_numpy()
+    diff = d.loc[p["treated_index"], "y"].to_numpy() - d.loc[p["comparison_index"], "y"].to_numpy()
     assert abs(diff.mean()) < 2.58 * diff.std(ddof=1) / np.sqrt(len(diff))

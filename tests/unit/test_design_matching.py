@@ -10,7 +10,7 @@ import pytest
 
 from evaluation.cohort.attrition import Attrition
 from evaluation.design import NearestNeighbourMatcher
-from evaluation.design.matching import REASON_CALIPER, REASON_CONTROL, REASON_NO_STRATUM
+from evaluation.design.matching import REASON_CALIPER, REASON_NO_STRATUM, REASON_NOT_SELECTED
 
 
 def _frame(treated_logits, control_logits, **extra):
@@ -25,7 +25,7 @@ def _frame(treated_logits, control_logits, **extra):
 
 
 def _pairs(m):
-    return set(zip(m.pairs_["treated_index"], m.pairs_["control_index"], strict=True))
+    return set(zip(m.pairs_["treated_index"], m.pairs_["comparison_index"], strict=True))
 
 
 def test_hand_worked_greedy_order_and_caliper():
@@ -107,10 +107,10 @@ def test_caliper_never_exceeded_and_no_reuse():
     assert m.caliper_ == pytest.approx(0.2 * df["logit"].std(ddof=1), rel=1e-12)
     p = m.pairs_
     gap = np.abs(df.loc[p["treated_index"], "logit"].to_numpy()
-                 - df.loc[p["control_index"], "logit"].to_numpy())
+                 - df.loc[p["comparison_index"], "logit"].to_numpy())
     assert np.allclose(gap, p["distance"])
     assert gap.max() <= m.caliper_
-    assert p["control_index"].is_unique
+    assert p["comparison_index"].is_unique
     assert p.groupby("match_set").size().max() <= 2
     assert (m.unmatched_["reason"] == REASON_CALIPER).all()
 
@@ -126,7 +126,7 @@ def test_deterministic_and_row_permutation_invariant():
     pd.testing.assert_frame_equal(a.pairs_, b.pairs_)
     perm = df.sample(frac=1, random_state=1)
     c = NearestNeighbourMatcher().fit(perm, distance_col="logit")
-    key = ["match_set", "treated_index", "control_index"]
+    key = ["match_set", "treated_index", "comparison_index"]
     pd.testing.assert_frame_equal(a.pairs_.sort_values(key).reset_index(drop=True),
                                   c.pairs_.sort_values(key).reset_index(drop=True))
     pd.testing.assert_series_equal(a.weights_, c.weights_.loc[df.index])
@@ -142,12 +142,12 @@ def test_exact_strata_respected():
     p = m.pairs_
     for col in ("sex", "area"):
         assert (df.loc[p["treated_index"], col].to_numpy()
-                == df.loc[p["control_index"], col].to_numpy()).all()
+                == df.loc[p["comparison_index"], col].to_numpy()).all()
     z = df.index[(df["treated"] == 1) & (df["area"] == "z")]
     un = m.unmatched_.set_index("index")
     assert set(z) <= set(un.index)
     assert (un.loc[z, "reason"] == REASON_NO_STRATUM).all()
-    assert p["control_index"].is_unique
+    assert p["comparison_index"].is_unique
 
 
 def test_weights_with_replacement_match_matchit_rule():
@@ -177,7 +177,7 @@ def test_weights_ratio_two_short_sets():
     assert m.weights_[["c2", "c0", "c1"]].tolist() == pytest.approx([1.5, 0.75, 0.75])
     assert len(m.unmatched_) == 0
     s = m.summary_.set_index("quantity")["value"]
-    assert s["treated matched to fewer than 2 controls"] == 1
+    assert s["treated matched to fewer than 2 comparison people"] == 1
 
 
 def test_attrition_ledger_reconciles():
@@ -189,7 +189,7 @@ def test_attrition_ledger_reconciles():
     ledger.check_reconciles(m.matched_data(df))
     ex = ledger.excluded_by_reason()
     got = {(r.reason, r.group): r.n_excluded for r in ex.itertuples()}
-    assert got == {(REASON_CALIPER, "1"): 1, (REASON_CONTROL, "0"): 1}
+    assert got == {(REASON_CALIPER, "1"): 1, (REASON_NOT_SELECTED, "0"): 1}
 
 
 def test_propensity_input_and_errors():
@@ -206,3 +206,55 @@ def test_propensity_input_and_errors():
         NearestNeighbourMatcher(order="random").fit(df)
     with pytest.raises(ValueError, match="only 0/1"):
         NearestNeighbourMatcher().fit(df.assign(treated=[1, 2, 0, 0, 0]))
+
+
+def test_atc_matches_each_comparison_person_to_programme_people():
+    # treated t0 = 0.2, t1 = 2.0; comparison c0 = 0.0, c1 = 0.3, c2 = 2.5 (logits).
+    # ATC: comparison people are matched, smallest programme propensity first (MatchIt's ATC
+    # default): c0 -> t0 (0.2); c1 -> t0 gone, t1 (1.7); c2 -> no programme person left.
+    df = _frame([0.2, 2.0], [0.0, 0.3, 2.5])
+    m = NearestNeighbourMatcher(caliper=None, estimand="ATC").fit(df, distance_col="logit")
+    assert _pairs(m) == {("t0", "c0"), ("t1", "c1")}
+    assert list(m.unmatched_["index"]) == ["c2"]
+    assert list(m.unmatched_["reason"]) == ["every programme person in the stratum already used"]
+    s = m.summary_.set_index("quantity")["value"]
+    assert s["comparison"] == 3 and s["comparison matched"] == 2 and s["treated pool"] == 2
+    # the ATT on the same frame matches programme people instead (t1 first: c2 at 0.5)
+    att = NearestNeighbourMatcher(caliper=None).fit(df, distance_col="logit")
+    assert _pairs(att) == {("t1", "c2"), ("t0", "c1")}
+
+
+def test_atc_weights_with_replacement_by_hand():
+    # with replacement each comparison person takes the nearest programme person:
+    # c0 -> t0 (0.2), c1 -> t0 (0.1), c2 -> t1 (0.5). Comparison weights 1; programme people
+    # 1 per set (t0 two sets = 2, t1 = 1), scaled to sum to the 2 matched: t0 4/3, t1 2/3.
+    df = _frame([0.2, 2.0], [0.0, 0.3, 2.5])
+    m = NearestNeighbourMatcher(caliper=None, replace=True, estimand="ATC").fit(
+        df, distance_col="logit")
+    assert _pairs(m) == {("t0", "c0"), ("t0", "c1"), ("t1", "c2")}
+    w = m.weights_
+    assert w[["c0", "c1", "c2"]].tolist() == [1.0, 1.0, 1.0]
+    assert w[["t0", "t1"]].tolist() == pytest.approx([4 / 3, 2 / 3])
+
+
+def test_atc_is_att_with_the_roles_swapped():
+    rng = np.random.default_rng(11)
+    df = _frame(rng.normal(0.5, 1, 40).round(2), rng.normal(0, 1, 60).round(2))
+    atc = NearestNeighbourMatcher(caliper=0.2, ratio=2, estimand="ATC").fit(
+        df, distance_col="logit")
+    swapped = df.assign(treated=1 - df["treated"], logit=-df["logit"])
+    att = NearestNeighbourMatcher(caliper=0.2, ratio=2).fit(swapped, distance_col="logit")
+    a = atc.pairs_.rename(columns={"treated_index": "x", "comparison_index": "y"})
+    b = att.pairs_.rename(columns={"treated_index": "y", "comparison_index": "x"})
+    pd.testing.assert_frame_equal(a[["match_set", "x", "y", "distance"]],
+                                  b[["match_set", "x", "y", "distance"]])
+    pd.testing.assert_series_equal(atc.weights_, att.weights_)
+    ledger = Attrition(group_col="treated")
+    NearestNeighbourMatcher(caliper=0.2, estimand="ATC").fit(df, distance_col="logit",
+                                                             attrition=ledger)
+    assert "programme person not selected as a match" in set(ledger.table()["reason"])
+
+
+def test_estimand_ate_is_refused_for_matching():
+    with pytest.raises(ValueError, match="IPTWeighter for the ATE"):
+        NearestNeighbourMatcher(estimand="ATE").fit(_frame([0.1], [0.2]), distance_col="logit")

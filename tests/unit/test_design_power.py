@@ -13,7 +13,7 @@ def test_binary_mde_by_hand():
     # h = 2.801585 x sqrt(1/100 + 1/100) = 0.396204 (the far tail adds < 1e-6 power)
     # phi0 = asin(sqrt(0.3)) = 0.579640; decrease: sin(0.579640 - 0.198102)^2 = 0.138643
     # increase: sin(0.579640 + 0.198102)^2 = 0.492344
-    r = minimum_detectable_effect(100, 100, 0.3).set_index("direction")
+    r = minimum_detectable_effect(n_treated=100, n_comparison=100, baseline_rate=0.3).set_index("direction")
     assert r.loc["decrease", "cohens_h"] == pytest.approx(-0.396204, abs=2e-5)
     assert r.loc["decrease", "detectable_rate"] == pytest.approx(0.138643, abs=2e-5)
     assert r.loc["decrease", "risk_difference"] == pytest.approx(0.138643 - 0.3, abs=2e-5)
@@ -23,7 +23,7 @@ def test_binary_mde_by_hand():
 
 def test_design_effect_halves_the_sample():
     # design effect 2 with 100 + 100 people = 50 + 50: h = 2.801585 x sqrt(0.04) = 0.560317
-    r = minimum_detectable_effect(100, 100, 0.3, design_effect=2).set_index("direction")
+    r = minimum_detectable_effect(n_treated=100, n_comparison=100, baseline_rate=0.3, design_effect=2).set_index("direction")
     assert r.loc["increase", "cohens_h"] == pytest.approx(0.560317, abs=2e-5)
 
 
@@ -42,7 +42,7 @@ def test_schoenfeld_hazard_ratio_by_hand():
 
 def test_errors():
     with pytest.raises(ValueError, match="baseline_rate"):
-        minimum_detectable_effect(100, 100, 1.2)
+        minimum_detectable_effect(n_treated=100, n_comparison=100, baseline_rate=1.2)
     with pytest.raises(ValueError, match="n_events, or both"):
         minimum_detectable_hazard_ratio(n=100)
     with pytest.raises(ValueError, match="design_effect"):

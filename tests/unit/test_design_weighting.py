@@ -50,10 +50,19 @@ def test_trim_caps_at_group_quantile():
     assert w.tolist() == pytest.approx([1.25, 1.8125, 5 / 3, 1.25, 4 / 3])
 
 
+def test_atc_weights_by_hand():
+    # roles swapped: comparison 1; treated (1-e)/e: 0.2/0.8 = 0.25, 0.5/0.5 = 1
+    w = IPTWeighter("ATC", stabilise=False).fit(DF).weights_
+    assert w.tolist() == pytest.approx([0.25, 1, 1, 1, 1])
+    # stabilised: treated x p/(1-p) = 0.4/0.6 -> 1/6, 2/3
+    ws = IPTWeighter("ATC", stabilise=True).fit(DF).weights_
+    assert ws.tolist() == pytest.approx([1 / 6, 2 / 3, 1, 1, 1])
+
+
 def test_errors_and_transform():
     with pytest.raises(ValueError, match="strictly between 0 and 1.*rows 1"):
         IPTWeighter().fit(DF.assign(propensity=[0.5, 1.0, 0.5, 0.2, 0.2]))
     with pytest.raises(ValueError, match="estimand"):
-        IPTWeighter("ATC").fit(DF)
+        IPTWeighter("ATX").fit(DF)
     out = IPTWeighter().fit(DF).transform(DF)
     assert "weight" in out and "weight" not in DF

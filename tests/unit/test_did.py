@@ -37,7 +37,7 @@ def test_did_hand_example():
     #   (resid -1, -1, 2). HC0 Var(DiD) = 8/3^2 + 6/3^2 = 14/9; CR1 factor n/(n-1) (n-1)/(n-2)
     #   = 6/5 * 5/4 = 1.5 -> Var = 7/3, SE = 1.527525; CI = -3 -/+ 2.993895.
     #   Var(change_treated) = 8/9 * 1.5 = 4/3, SE = 1.154701.
-    res = _table(did_before_during(_hand(), "before", "during", "iom"))
+    res = _table(did_before_during(_hand(), before_col="before", during_col="during", treatment_col="iom"))
     assert res.loc["before_treated", "estimate"] == pytest.approx(8.0)
     assert res.loc["during_treated", "estimate"] == pytest.approx(4.0)
     assert res.loc["change_treated", "estimate"] == pytest.approx(-4.0)
@@ -68,7 +68,7 @@ def test_did_equals_long_format_ols_interaction_with_person_clusters():
     ])
     ols = smf.ols("rate ~ iom * period", long).fit(
         cov_type="cluster", cov_kwds={"groups": long["person"], "use_correction": False})
-    res = _table(did_before_during(df, "before", "during", "iom"))
+    res = _table(did_before_during(df, before_col="before", during_col="during", treatment_col="iom"))
     assert res.loc["did", "estimate"] == pytest.approx(ols.params["iom:period"])
     # same sandwich; ours carries the CR1 factor n/(n-2) for the change-score regression
     assert res.loc["did", "std_error"] == pytest.approx(
@@ -78,8 +78,8 @@ def test_did_equals_long_format_ols_interaction_with_person_clusters():
 def test_weighted_did_equals_duplicated_rows():
     df = _hand().assign(w=[2, 1, 1, 1, 1, 3])
     dup = pd.concat([df, df.iloc[[0]], df.iloc[[5, 5]]], ignore_index=True)
-    a = _table(did_before_during(df, "before", "during", "iom", weights="w"))
-    b = _table(did_before_during(dup, "before", "during", "iom"))
+    a = _table(did_before_during(df, before_col="before", during_col="during", treatment_col="iom", weights_col="w"))
+    b = _table(did_before_during(dup, before_col="before", during_col="during", treatment_col="iom"))
     for term in ("before_treated", "change_treated", "change_comparison", "did",
                  "comparison_share"):
         assert a.loc[term, "estimate"] == pytest.approx(b.loc[term, "estimate"])
@@ -95,7 +95,7 @@ def test_ratio_of_ratios_hand_example():
     # squares 0.006944*2 + 0.003086 + 0.012346 + 0.027778 = 0.057099
     # CR1 for the long model: G/(G-1) (N-1)/(N-K) = 6/5 * 11/8 = 1.65 -> Var 0.094213,
     #   SE = 0.306942
-    res = _table(did_ratio_of_ratios(_hand(), "before", "during", "iom"))
+    res = _table(did_ratio_of_ratios(_hand(), before_col="before", during_col="during", treatment_col="iom"))
     assert res.loc["ratio_treated", "estimate"] == pytest.approx(0.5)
     assert res.loc["ratio_comparison", "estimate"] == pytest.approx(0.75)
     assert res.loc["ratio_of_ratios", "estimate"] == pytest.approx(2 / 3)
@@ -117,7 +117,7 @@ def _simulate(seed: int, effect: float, n: int = 2000) -> pd.DataFrame:
 def test_planted_did_recovered_and_naive_drop_mostly_regression_to_mean():
     # The planted effect -1.0 offence a year; the truncation at 0 shifts it by far less than
     # the interval width at these rates (usual rate mean 4).
-    res = _table(did_before_during(_simulate(1, -1.0), "before", "during", "iom", cluster="set"))
+    res = _table(did_before_during(_simulate(1, -1.0), before_col="before", during_col="during", treatment_col="iom", cluster_col="set"))
     assert res.loc["did", "lower"] < -1.0 < res.loc["did", "upper"]
     # naive change about -(0.1*4 + 3) - 1 = -4.4; comparison about -3.4: share well above half
     assert res.loc["change_treated", "estimate"] < -3.5
@@ -125,7 +125,7 @@ def test_planted_did_recovered_and_naive_drop_mostly_regression_to_mean():
 
 
 def test_planted_null_not_rejected():
-    res = _table(did_before_during(_simulate(2, 0.0), "before", "during", "iom"))
+    res = _table(did_before_during(_simulate(2, 0.0), before_col="before", during_col="during", treatment_col="iom"))
     assert res.loc["did", "p_value"] > 0.05
     assert res.loc["change_treated", "p_value"] < 0.05  # the naive figure "finds" a drop
 
@@ -140,10 +140,10 @@ def test_planted_null_not_rejected():
 )
 def test_bad_input_raises(change, match):
     with pytest.raises(ValueError, match=match):
-        did_before_during(change(_hand()), "before", "during", "iom")
+        did_before_during(change(_hand()), before_col="before", during_col="during", treatment_col="iom")
 
 
 def test_ratio_needs_nonzero_cell():
     df = _hand().assign(during=[0.0, 0.0, 0.0, 4.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="ratio of rates is undefined"):
-        did_ratio_of_ratios(df, "before", "during", "iom")
+        did_ratio_of_ratios(df, before_col="before", during_col="during", treatment_col="iom")

@@ -45,23 +45,23 @@ def _simulate(seed: int, beta: float, n: int = 3000, ps_nonlinear: bool = False)
 
 def test_aipw_recovers_planted_att_where_naive_comparison_fails():
     df, truth = _simulate(10, -0.6)
-    res = _table(aipw_att(df, "y", "t", ["x1", "x2"]))
+    res = _table(aipw_att(df, outcome_col="y", treatment_col="t", covariates=["x1", "x2"]))
     rd = res.loc["risk_difference"]
     assert rd["lower"] < truth < rd["upper"]
-    naive = _table(binary_effect(df, "y", "t")).loc["risk_difference"]
+    naive = _table(binary_effect(df, outcome_col="y", treatment_col="t")).loc["risk_difference"]
     assert not naive["lower"] < truth < naive["upper"]  # confounding is real in this design
 
 
 def test_aipw_doubly_robust_to_wrong_propensity_model():
     df, truth = _simulate(11, -0.6, ps_nonlinear=True)
-    rd = _table(aipw_att(df, "y", "t", ["x1", "x2"], cluster="set")).loc["risk_difference"]
+    rd = _table(aipw_att(df, outcome_col="y", treatment_col="t", covariates=["x1", "x2"], cluster_col="set")).loc["risk_difference"]
     assert rd["lower"] < truth < rd["upper"]
 
 
 def test_aipw_planted_null_not_rejected():
     df, truth = _simulate(12, 0.0)
     assert truth == 0.0
-    rd = _table(aipw_att(df, "y", "t", ["x1", "x2"])).loc["risk_difference"]
+    rd = _table(aipw_att(df, outcome_col="y", treatment_col="t", covariates=["x1", "x2"])).loc["risk_difference"]
     assert rd["p_value"] > 0.05
 
 
@@ -70,7 +70,7 @@ def test_aipw_coverage_over_seeds():
     hits = 0
     for s in range(60):
         df, truth = _simulate(100 + s, -0.6, n=1200)
-        rd = _table(aipw_att(df, "y", "t", ["x1", "x2"])).loc["risk_difference"]
+        rd = _table(aipw_att(df, outcome_col="y", treatment_col="t", covariates=["x1", "x2"])).loc["risk_difference"]
         hits += rd["lower"] < truth < rd["upper"]
     assert hits >= 51
 
@@ -81,12 +81,12 @@ def test_aipw_poor_overlap_raises():
     controls = df.index[df["t"] == 0][:3]
     df.loc[controls, "x3"] = 6.0  # three comparison people who look like no-one else untreated
     with pytest.raises(ValueError, match="poor overlap"):
-        aipw_att(df, "y", "t", ["x1", "x2", "x3"], max_odds_weight=20)
+        aipw_att(df, outcome_col="y", treatment_col="t", covariates=["x1", "x2", "x3"], max_odds_weight=20)
 
 
 def test_adjusted_effect_matches_statsmodels_predictions_and_numeric_delta():
     df, _ = _simulate(14, -0.5, n=800)
-    res = _table(adjusted_effect(df, "y", "t", ["x1", "x2"], weights="w", cluster="set"))
+    res = _table(adjusted_effect(df, outcome_col="y", treatment_col="t", covariates=["x1", "x2"], weights_col="w", cluster_col="set"))
     # independent route: statsmodels formula GLM, predict on counterfactual copies
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="cov_type not fully supported")
@@ -117,7 +117,7 @@ def test_adjusted_effect_matches_statsmodels_predictions_and_numeric_delta():
 
 def test_adjusted_effect_recovers_planted_att_in_weighted_sample():
     df, truth = _simulate(15, -0.6)
-    rd = _table(adjusted_effect(df, "y", "t", ["x1", "x2"], weights="w")).loc["risk_difference"]
+    rd = _table(adjusted_effect(df, outcome_col="y", treatment_col="t", covariates=["x1", "x2"], weights_col="w")).loc["risk_difference"]
     assert rd["lower"] < truth < rd["upper"]
 
 
@@ -129,7 +129,7 @@ def test_adjusted_effect_null_rejection_rate():
     rejected = 0
     for s in range(100):
         df, _ = _simulate(300 + s, 0.0, n=1500)
-        rd = _table(adjusted_effect(df, "y", "t", ["x1", "x2"], weights="w")).loc[
+        rd = _table(adjusted_effect(df, outcome_col="y", treatment_col="t", covariates=["x1", "x2"], weights_col="w")).loc[
             "risk_difference"]
         rejected += rd["p_value"] < 0.05
     assert rejected <= 11
@@ -137,8 +137,8 @@ def test_adjusted_effect_null_rejection_rate():
 
 def test_adjusted_effect_table_lines_up_with_binary_effect():
     df, _ = _simulate(17, -0.3, n=400)
-    a = adjusted_effect(df, "y", "t", ["x1"], weights="w")
-    b = binary_effect(df, "y", "t", weights="w")
+    a = adjusted_effect(df, outcome_col="y", treatment_col="t", covariates=["x1"], weights_col="w")
+    b = binary_effect(df, outcome_col="y", treatment_col="t", weights_col="w")
     assert list(a["term"]) == list(b["term"])
     assert list(a.columns) == list(b.columns)
 
@@ -146,4 +146,4 @@ def test_adjusted_effect_table_lines_up_with_binary_effect():
 def test_adjusted_effect_needs_covariates():
     df, _ = _simulate(18, 0.0, n=100)
     with pytest.raises(ValueError, match="at least one covariate"):
-        adjusted_effect(df, "y", "t", [])
+        adjusted_effect(df, outcome_col="y", treatment_col="t", covariates=[])

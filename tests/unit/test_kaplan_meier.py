@@ -25,7 +25,7 @@ def test_weighted_curve_and_people_counts_by_hand():
     # t=3: at risk 1, events 1 -> S = 0
     # people at risk: 4, 3, 1; people with an event: 1, 1, 1; censored: 0, 1, 0
     df = pd.DataFrame({"t": [1, 2, 2, 3], "e": [1, 1, 0, 1], "w": [1.0, 2, 1, 1], "g": 0})
-    tab = KaplanMeierByGroup(weights_col="w").fit(df, "t", "e", "g").survival_table_
+    tab = KaplanMeierByGroup(weights_col="w").fit(df, duration_col="t", event_col="e", treatment_col="g").survival_table_
     assert tab["survival"].tolist() == pytest.approx([0.8, 0.4, 0.0])
     assert tab["n_at_risk"].tolist() == [4, 3, 1]
     assert tab["n_events"].tolist() == [1, 1, 1]
@@ -40,8 +40,8 @@ def test_cluster_robust_variance_by_hand():
     # per person: Var log S = 1/9 + 1/36 + 1/36 = 1/6 (= Greenwood 1/(3*2) at the first time);
     # clustered {1,2},{3}: (1/3 - 1/6)^2 + (1/6)^2 = 1/18.  SE of S = S * sqrt(var log S).
     df = pd.DataFrame({"t": [1, 2, 3], "e": [1, 0, 1], "g": 0, "c": [7, 7, 8], "id": [1, 2, 3]})
-    per_person = KaplanMeierByGroup(cluster_col="id").fit(df, "t", "e", "g").survival_table_
-    clustered = KaplanMeierByGroup(cluster_col="c").fit(df, "t", "e", "g").survival_table_
+    per_person = KaplanMeierByGroup(cluster_col="id").fit(df, duration_col="t", event_col="e", treatment_col="g").survival_table_
+    clustered = KaplanMeierByGroup(cluster_col="c").fit(df, duration_col="t", event_col="e", treatment_col="g").survival_table_
     assert per_person["std_error"].iloc[0] == pytest.approx(2 / 3 * np.sqrt(1 / 6))
     assert clustered["std_error"].iloc[0] == pytest.approx(2 / 3 * np.sqrt(1 / 18))
 
@@ -55,7 +55,7 @@ def test_cluster_robust_variance_by_hand():
 def test_matches_r_survfit(small, variant, kwargs):
     """R survival 3.5.3 survfit(robust=TRUE, id=/cluster=), log-log intervals (km_R.csv)."""
     ref = pd.read_csv(REF / "km_R.csv").query("variant == @variant")
-    ours = KaplanMeierByGroup(**kwargs).fit(small, "time", "event", "treated").survival_table_
+    ours = KaplanMeierByGroup(**kwargs).fit(small, duration_col="time", event_col="event", treatment_col="treated").survival_table_
     m = ours.merge(ref, on=["group", "time"], suffixes=("", "_r"))
     assert len(m) == len(ref) == len(ours)
     np.testing.assert_allclose(m["survival"], m["surv"], atol=1e-12)
@@ -66,7 +66,7 @@ def test_matches_r_survfit(small, variant, kwargs):
 
 
 def test_unweighted_interval_is_lifelines_exponential_greenwood(small):
-    ours = KaplanMeierByGroup().fit(small, "time", "event", "treated").survival_table_
+    ours = KaplanMeierByGroup().fit(small, duration_col="time", event_col="event", treatment_col="treated").survival_table_
     part = ours[ours["group"] == 1]
     s = small[small["treated"] == 1]
     ci = KaplanMeierFitter().fit(s["time"], s["event"]).confidence_interval_.loc[part["time"]]
@@ -76,14 +76,14 @@ def test_unweighted_interval_is_lifelines_exponential_greenwood(small):
 
 def test_log_interval_option(small):
     tab = KaplanMeierByGroup(ci_transform="log").fit(
-        small, "time", "event", "treated").survival_table_
+        small, duration_col="time", event_col="event", treatment_col="treated").survival_table_
     row = tab.iloc[3]
     se_log = row["std_error"] / row["survival"]
     assert row["lower"] == pytest.approx(row["survival"] * np.exp(-Z * se_log))
 
 
 def test_at_risk_table_counts_people_not_weights(small):
-    km = KaplanMeierByGroup(weights_col="weight").fit(small, "time", "event", "treated")
+    km = KaplanMeierByGroup(weights_col="weight").fit(small, duration_col="time", event_col="event", treatment_col="treated")
     risk = km.at_risk_table([0, 100, 365])
     for g, part in risk.groupby("group"):
         s = small[small["treated"] == g]
@@ -95,7 +95,7 @@ def test_at_risk_table_counts_people_not_weights(small):
 
 
 def test_survival_at_carries_forward(small):
-    km = KaplanMeierByGroup().fit(small, "time", "event", "treated")
+    km = KaplanMeierByGroup().fit(small, duration_col="time", event_col="event", treatment_col="treated")
     at = km.survival_at([0, 365])
     tab = km.survival_table_
     last_before = tab[(tab["group"] == 0) & (tab["time"] <= 365)].iloc[-1]
@@ -105,7 +105,7 @@ def test_survival_at_carries_forward(small):
 
 
 def test_plot_returns_ax_with_styles_and_risk_numbers(small):
-    km = KaplanMeierByGroup(weights_col="weight").fit(small, "time", "event", "treated")
+    km = KaplanMeierByGroup(weights_col="weight").fit(small, duration_col="time", event_col="event", treatment_col="treated")
     fig, ax = plt.subplots()
     out = km.plot(ax=ax, times=[0, 250, 500], labels={0: "comparison", 1: "programme"})
     assert out is ax
@@ -118,29 +118,29 @@ def test_plot_returns_ax_with_styles_and_risk_numbers(small):
 
 def test_errors_name_the_problem(small):
     with pytest.raises(ValueError, match="duration"):
-        KaplanMeierByGroup().fit(small.assign(time=-small["time"]), "time", "event", "treated")
+        KaplanMeierByGroup().fit(small.assign(time=-small["time"]), duration_col="time", event_col="event", treatment_col="treated")
     with pytest.raises(ValueError, match="'nope'"):
-        KaplanMeierByGroup(weights_col="nope").fit(small, "time", "event", "treated")
+        KaplanMeierByGroup(weights_col="nope").fit(small, duration_col="time", event_col="event", treatment_col="treated")
     with pytest.raises(ValueError, match="event"):
-        KaplanMeierByGroup().fit(small.assign(event=2), "time", "event", "treated")
+        KaplanMeierByGroup().fit(small.assign(event=2), duration_col="time", event_col="event", treatment_col="treated")
     with pytest.raises(ValueError, match="Greenwood"):
         KaplanMeierByGroup(weights_col="weight", variance="greenwood").fit(
-            small, "time", "event", "treated")
+            small, duration_col="time", event_col="event", treatment_col="treated")
 
 
 def test_zero_weight_people_change_nothing_and_are_not_counted(small):
     zeroed = small.assign(weight=np.where(np.arange(len(small)) % 5 == 0, 0.0, small["weight"]))
     kept = zeroed[zeroed["weight"] > 0]
     a = KaplanMeierByGroup(weights_col="weight", cluster_col="match_set").fit(
-        zeroed, "time", "event", "treated")
+        zeroed, duration_col="time", event_col="event", treatment_col="treated")
     b = KaplanMeierByGroup(weights_col="weight", cluster_col="match_set").fit(
-        kept, "time", "event", "treated")
+        kept, duration_col="time", event_col="event", treatment_col="treated")
     pd.testing.assert_frame_equal(a.survival_table_, b.survival_table_)
     assert a.at_risk_table([0])["n_at_risk"].sum() == len(kept)
 
 
 def test_plot_suppresses_small_numbers_at_risk(small):
-    km = KaplanMeierByGroup().fit(small, "time", "event", "treated")
+    km = KaplanMeierByGroup().fit(small, duration_col="time", event_col="event", treatment_col="treated")
     risk = km.at_risk_table([0, 250, 500])
     small_counts = risk.loc[(risk["n_at_risk"] > 0) & (risk["n_at_risk"] < 40), "n_at_risk"]
     assert len(small_counts), "fixture should have some counts under 40 at these times"

@@ -52,7 +52,7 @@ def test_headline_unadjusted_secondaries_holm():
 )
 def test_adjust_secondaries_bad_input(table, headline, match):
     with pytest.raises(ValueError, match=match):
-        adjust_secondaries(table, headline)
+        adjust_secondaries(table, headline=headline)
 
 
 def test_holm_rejects_nan():

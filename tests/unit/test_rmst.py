@@ -29,11 +29,11 @@ def test_tiny_case_by_hand():
     # Var log ratio = (14/27)/(11/3)^2 + (8/9)/3^2.
     df = pd.DataFrame({"t": [2, 4, 6, 1, 3, 7], "e": [1, 1, 0, 1, 1, 0],
                        "g": [1, 1, 1, 0, 0, 0]})
-    out = _t(rmst_effect(df, "t", "e", "g", tau=5))
+    out = _t(rmst_effect(df, duration_col="t", event_col="e", treatment_col="g", tau=5))
     assert out.loc["rmst_treated", "estimate"] == pytest.approx(11 / 3)
     assert out.loc["rmst_treated", "std_error"] == pytest.approx(np.sqrt(14 / 27))
-    assert out.loc["rmst_control", "estimate"] == pytest.approx(3)
-    assert out.loc["rmst_control", "std_error"] == pytest.approx(np.sqrt(8 / 9))
+    assert out.loc["rmst_comparison", "estimate"] == pytest.approx(3)
+    assert out.loc["rmst_comparison", "std_error"] == pytest.approx(np.sqrt(8 / 9))
     diff = out.loc["rmst_difference"]
     assert diff["estimate"] == pytest.approx(2 / 3)
     assert diff["std_error"] == pytest.approx(np.sqrt(38 / 27))
@@ -51,7 +51,7 @@ def test_not_lifelines_return_variance():
     rng = np.random.default_rng(3)
     n = 400
     df = pd.DataFrame({"t": rng.exponential(300, n) // 30 * 30 + 30, "e": 1, "g": np.repeat([0, 1], n // 2)})
-    ours = _t(rmst_effect(df, "t", "e", "g", tau=365)).loc["rmst_control", "std_error"]
+    ours = _t(rmst_effect(df, duration_col="t", event_col="e", treatment_col="g", tau=365)).loc["rmst_comparison", "std_error"]
     s = df[df["g"] == 0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # scipy quad's subdivision warning inside lifelines
@@ -67,8 +67,8 @@ def ref() -> pd.DataFrame:
 
 
 def test_unweighted_matches_r_print_rmean(small, ref):
-    out = _t(rmst_effect(small, "time", "event", "treated", tau=365))
-    for g, term in ((1, "rmst_treated"), (0, "rmst_control")):
+    out = _t(rmst_effect(small, duration_col="time", event_col="event", treatment_col="treated", tau=365))
+    for g, term in ((1, "rmst_treated"), (0, "rmst_comparison")):
         assert out.loc[term, "estimate"] == pytest.approx(ref.loc[g, "rmst_unweighted"], rel=1e-9)
         assert out.loc[term, "std_error"] == pytest.approx(ref.loc[g, "se_unweighted"], rel=1e-8)
 
@@ -76,9 +76,9 @@ def test_unweighted_matches_r_print_rmean(small, ref):
 @pytest.mark.parametrize("cluster, col", [(None, "se_weighted_id"),
                                           ("match_set", "se_weighted_cluster")])
 def test_weighted_matches_r_influence(small, ref, cluster, col):
-    out = _t(rmst_effect(small, "time", "event", "treated", tau=365, weights_col="weight",
+    out = _t(rmst_effect(small, duration_col="time", event_col="event", treatment_col="treated", tau=365, weights_col="weight",
                          cluster_col=cluster))
-    for g, term in ((1, "rmst_treated"), (0, "rmst_control")):
+    for g, term in ((1, "rmst_treated"), (0, "rmst_comparison")):
         assert out.loc[term, "estimate"] == pytest.approx(ref.loc[g, "rmst_weighted"], rel=1e-9)
         assert out.loc[term, "std_error"] == pytest.approx(ref.loc[g, col], rel=1e-8)
     if cluster:
@@ -96,13 +96,13 @@ def test_planted_truth_and_null():
     t = rng.exponential(1 / lam)
     df = pd.DataFrame({"t": np.minimum(t, 730), "e": (t <= 730).astype(int), "g": g})
     truth = (1 - np.exp(-0.7 / 400 * tau)) / (0.7 / 400) - (1 - np.exp(-tau / 400)) * 400
-    d = _t(rmst_effect(df, "t", "e", "g", tau=tau)).loc["rmst_difference"]
+    d = _t(rmst_effect(df, duration_col="t", event_col="e", treatment_col="g", tau=tau)).loc["rmst_difference"]
     assert d["lower"] < truth < d["upper"] and d["p_value"] < 0.05
     null = df.assign(g=rng.permutation(g))
-    assert _t(rmst_effect(null, "t", "e", "g", tau=tau)).loc["rmst_difference", "p_value"] > 0.05
+    assert _t(rmst_effect(null, duration_col="t", event_col="e", treatment_col="g", tau=tau)).loc["rmst_difference", "p_value"] > 0.05
 
 
 def test_bad_horizon():
     df = pd.DataFrame({"t": [1, 2], "e": [1, 1], "g": [0, 1]})
     with pytest.raises(ValueError, match="tau"):
-        rmst_effect(df, "t", "e", "g", tau=0)
+        rmst_effect(df, duration_col="t", event_col="e", treatment_col="g", tau=0)

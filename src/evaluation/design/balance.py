@@ -1,6 +1,6 @@
 """Covariate balance: standardised mean differences, variance ratios, eCDF (KS) distances, overlap.
 
-SMD denominator (docs/decisions/0101-smd-denominator.md): the pooled SD of the treated and comparison
+SMD denominator (docs/decisions/0104-smd-denominator.md): the pooled SD of the treated and comparison
 groups in the UNWEIGHTED data given, sqrt((s_t^2 + s_c^2) / 2) (Austin 2009), with s^2 the sample
 variance (n-1) for continuous covariates and p(1-p) for binary ones and category levels. The
 same denominator is used before and after matching/weighting: pass the FULL frame with the
@@ -19,9 +19,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evaluation.design.propensity import _rows_text, check_columns, treatment_array
+from evaluation.frames import check_columns, treatment_array, weight_array
 
-BALANCE_COLUMNS = ["covariate", "level", "type", "mean_treated", "mean_control", "smd",
+BALANCE_COLUMNS = ["covariate", "level", "type", "mean_treated", "mean_comparison", "smd",
                    "variance_ratio", "ks", "sd_denominator"]
 
 
@@ -71,25 +71,23 @@ def _expand(df: pd.DataFrame, covariates: Sequence[str],
 def balance_table(
     df: pd.DataFrame,
     covariates: Sequence[str],
+    *,
     treatment_col: str = "treated",
-    weights: str | None = None,
+    weights_col: str | None = None,
     categorical: Sequence[str] | None = None,
     denominator: str = "pooled",
 ) -> pd.DataFrame:
     """One row per covariate (per level for categories): weighted means, SMD, variance ratio, KS.
 
-    ``weights`` names a weight column (None = unweighted, i.e. before matching). SMD is
-    (mean_treated - mean_control) / sd_denominator; the variance ratio (treated / control) is
-    given for continuous covariates only.
+    ``weights_col`` names a weight column (None = unweighted, i.e. before matching). SMD is
+    (mean_treated - mean_comparison) / sd_denominator; the variance ratio (treated /
+    comparison) is given for continuous covariates only.
     """
     if denominator not in ("pooled", "treated"):
         raise ValueError(f"denominator must be 'pooled' or 'treated', got {denominator!r}")
-    check_columns(df, [*covariates] + ([weights] if weights else []))
+    check_columns(df, [*covariates, weights_col])
     t = treatment_array(df, treatment_col)
-    w = np.ones(len(df)) if weights is None else df[weights].to_numpy(dtype=float)
-    if (w < 0).any() or not np.isfinite(w).all():
-        raise ValueError(f"weights {weights!r} must be finite and >= 0; rows "
-                         f"{_rows_text(df.index[~(np.isfinite(w) & (w >= 0))])} are not")
+    w = weight_array(df, weights_col)
     g1, g0 = t == 1, t == 0
     for g, label in ((g1, "treated"), (g0, "comparison")):
         if w[g].sum() <= 0:
@@ -117,7 +115,7 @@ def balance_table(
         else:
             vr, ks = np.nan, abs(diff)
         rows.append({"covariate": cov, "level": level, "type": kind, "mean_treated": m1,
-                     "mean_control": m0, "smd": smd, "variance_ratio": vr, "ks": ks,
+                     "mean_comparison": m0, "smd": smd, "variance_ratio": vr, "ks": ks,
                      "sd_denominator": sd})
     return pd.DataFrame(rows, columns=BALANCE_COLUMNS)
 
@@ -160,7 +158,7 @@ def balance_summary(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def common_support(
-    df: pd.DataFrame, propensity_col: str = "propensity", treatment_col: str = "treated"
+    df: pd.DataFrame, *, propensity_col: str = "propensity", treatment_col: str = "treated"
 ) -> pd.DataFrame:
     """People outside the common support [max of group minima, min of group maxima] by group.
 

@@ -1,26 +1,32 @@
 """Greedy nearest-neighbour matching on the logit propensity score (MatchIt's rules, re-stated).
 
-Rules (decision record docs/decisions/0101-matching-rules.md):
+Rules (decision record docs/decisions/0103-matching-rules.md):
 - distance: |logit(e_t) - logit(e_c)|, one dimension;
 - caliper: ``caliper`` x SD of the distance over ALL units given to ``fit`` (n-1 denominator), as
-  MatchIt's ``std.caliper`` does; a control at distance <= caliper is acceptable;
+  MatchIt's ``std.caliper`` does; a comparison person at distance <= caliper is acceptable;
 - order: treated people are taken in decreasing propensity ("largest", MatchIt's default for
   logistic scores); equal scores keep row order (stable sort). "smallest" and "data" also exist;
 - 1:k: matching runs in k rounds: every treated person receives a first match before anyone
   receives a second (a treated person who found none in a round gets no later matches);
-- tie rule: among controls at the same distance the one earlier in row order wins (also between the
-  nearest control below and above);
-- without replacement a control is used at most once (tested); with replacement any control may
-  serve several treated people but never twice in the same set;
+- tie rule: among comparison people at the same distance the one earlier in row order wins (also
+  between the nearest one below and above);
+- without replacement a comparison person is used at most once (tested); with replacement any
+  may serve several treated people but never twice in the same set;
 - exact strata: matching runs separately within each combination of the ``exact`` columns.
 
 Why a loop: greedy matching without replacement is sequential by definition (each choice changes
 what is available next). The loop is over treated people only and each step is O(alpha(n)) with
-two union-find "next available control" pointers over the sorted controls, so 100,000 treated
-against 1,000,000 controls takes seconds (benchmarks/bench_matching.py).
+two union-find "next available" pointers over the sorted comparison people, so 100,000 treated
+against 1,000,000 comparison people takes seconds (benchmarks/bench_matching.py).
 
-Weights follow MatchIt (ATT): matched treated 1; a control gets 1/(controls in the set) for each
-set it belongs to, then control weights are scaled to sum to the number of matched controls.
+Weights follow MatchIt (ATT): matched treated 1; a comparison person gets 1/(comparison people in
+the set) for each set it belongs to, then comparison weights are scaled to sum to the number of
+matched comparison people.
+
+``estimand="ATC"`` swaps the roles, as MatchIt does: each comparison person is matched to
+programme people, who get the 1/k weights. Swapping means the treatment indicator becomes 1 - T
+and the score 1 - e (logit -> -logit): the distances and the caliper are unchanged, and the
+default order "largest" (of the focal group's own score) is MatchIt's ATC default "smallest" e.
 """
 
 from __future__ import annotations
@@ -31,14 +37,20 @@ import numpy as np
 import pandas as pd
 
 from evaluation.cohort.attrition import Attrition
-from evaluation.design.propensity import _rows_text, check_columns, treatment_array
+from evaluation.frames import check_columns, rows_text, treatment_array
 
 REASON_NO_STRATUM = "no comparison person in the exact-matching stratum"
 REASON_EXHAUSTED = "every comparison person in the stratum already used"
 REASON_CALIPER = "no comparison person within the caliper"
-REASON_CONTROL = "comparison person not selected as a match"
+REASON_NOT_SELECTED = "comparison person not selected as a match"
 
 _ORDERS = ("largest", "smallest", "data")
+ESTIMANDS = ("ATT", "ATC")
+
+
+def _reason(text: str, estimand: str) -> str:
+    """The ATT wording, with the roles swapped for the ATC (programme people are the pool)."""
+    return text if estimand == "ATT" else text.replace("comparison person", "programme person")
 
 
 def _find(parent: list[int], i: int) -> int:
@@ -58,10 +70,10 @@ def _match_stratum(
     replace: bool,
     caliper: float,
 ) -> tuple[list[tuple[int, int, float]], dict[int, str]]:
-    """Match treated (already in matching order) to controls in one stratum.
+    """Match the focal rows (already in matching order) to the pool rows in one stratum.
 
-    Returns pairs (treated_row, control_row, distance) in matching order, and a reason for every
-    treated row that received no match.
+    Returns pairs (focal_row, pool_row, distance) in matching order, and a reason for every
+    focal row that received no match.
     """
     srt = np.lexsort((c_rows, c_vals))  # by value, then row order (the tie rule)
     vals = c_vals[srt]
@@ -97,7 +109,7 @@ def _match_stratum(
                     if best < 0 or d < best_d or (d == best_d and rows_l[jr] < rows_l[best]):
                         best, best_d = jr, d
                 if best < 0 or best_d > caliper:
-                    if rnd == 0:  # a later round only leaves the set short of k controls
+                    if rnd == 0:  # a later round only leaves the set short of k matches
                         failed[int(t_rows[k])] = REASON_EXHAUSTED if best < 0 else REASON_CALIPER
                     continue
                 right[best] = best + 1
@@ -134,7 +146,8 @@ class NearestNeighbourMatcher:
 
     ``fit(df, propensity_col=..., treatment_col=...)`` matches; ``transform(df)`` returns the
     frame with ``weight``, ``match_set`` and ``matched`` columns; ``pairs_`` holds one row per
-    (treated, control) pair and ``unmatched_`` one row per unmatched treated person with a reason.
+    (treated, comparison) pair and ``unmatched_`` one row per unmatched focal person (treated for
+    the ATT, comparison for the ATC) with a reason.
     """
 
     def __init__(
@@ -145,6 +158,7 @@ class NearestNeighbourMatcher:
         replace: bool = False,
         exact: Sequence[str] = (),
         order: str = "largest",
+        estimand: str = "ATT",
     ) -> None:
         self.caliper = caliper
         self.caliper_scale = caliper_scale
@@ -152,8 +166,12 @@ class NearestNeighbourMatcher:
         self.replace = replace
         self.exact = exact
         self.order = order
+        self.estimand = estimand
 
     def _validate(self) -> None:
+        if self.estimand not in ESTIMANDS:
+            raise ValueError(f"estimand must be one of {ESTIMANDS} for matching, got "
+                             f"{self.estimand!r} (use IPTWeighter for the ATE)")
         if self.order not in _ORDERS:
             raise ValueError(f"order must be one of {_ORDERS}, got {self.order!r}")
         if self.caliper_scale not in ("sd_logit", "raw"):
@@ -166,6 +184,7 @@ class NearestNeighbourMatcher:
     def fit(
         self,
         df: pd.DataFrame,
+        *,
         propensity_col: str = "propensity",
         treatment_col: str = "treated",
         distance_col: str | None = None,
@@ -173,8 +192,8 @@ class NearestNeighbourMatcher:
     ) -> NearestNeighbourMatcher:
         """Match. ``distance_col`` (optional) gives a ready-made distance (e.g. the logit).
 
-        If ``attrition`` is given, unmatched treated people are recorded with their reason and
-        unselected comparison people as not selected (stage "matching").
+        If ``attrition`` is given, unmatched focal people are recorded with their reason and
+        unselected pool people as not selected (stage "matching").
         """
         self._validate()
         if not df.index.is_unique:
@@ -188,12 +207,12 @@ class NearestNeighbourMatcher:
             if len(bad):
                 raise ValueError(
                     f"propensity column {propensity_col!r} must lie strictly between 0 and 1; "
-                    f"rows {_rows_text(bad)} do not"
+                    f"rows {rows_text(bad)} do not"
                 )
             s = np.log(s / (1.0 - s))
         if not np.isfinite(s).all():
             raise ValueError(f"distance {score_col!r} is not finite at rows "
-                             f"{_rows_text(df.index[~np.isfinite(s)])}")
+                             f"{rows_text(df.index[~np.isfinite(s)])}")
         if self.caliper is None:
             cal = np.inf
         elif self.caliper_scale == "sd_logit":
@@ -202,6 +221,11 @@ class NearestNeighbourMatcher:
             cal = float(self.caliper)
         self.caliper_ = cal
         self.distance_ = pd.Series(s, index=df.index, name="distance")
+        # focal = the group whose members each receive matches (module docstring)
+        atc = self.estimand == "ATC"
+        focal = 1 - t if atc else t
+        if atc:
+            s = -s
 
         if self.exact:
             strata = df.groupby(list(self.exact), sort=True, dropna=False).ngroup().to_numpy()
@@ -215,24 +239,25 @@ class NearestNeighbourMatcher:
             order = np.argsort(s, kind="stable")
         else:
             order = rowpos
-        t_order = order[t[order] == 1]  # treated rows in matching order
+        t_order = order[focal[order] == 1]  # focal rows in matching order
         rank = np.empty(n, dtype=np.int64)
         rank[t_order] = np.arange(len(t_order))
 
         all_pairs: list[tuple[int, int, float]] = []
         failed: dict[int, str] = {}
-        is_c = t == 0
+        is_c = focal == 0
         t_strata = strata[t_order]
         for g in np.unique(t_strata):
             tr = t_order[t_strata == g]
             cr = rowpos[is_c & (strata == g)]
             if len(cr) == 0:
-                failed.update(dict.fromkeys(tr.tolist(), REASON_NO_STRATUM))
+                failed.update(dict.fromkeys(tr.tolist(), _reason(REASON_NO_STRATUM,
+                                                                  self.estimand)))
                 continue
             pairs, f = _match_stratum(tr, s[tr], cr, s[cr], int(self.ratio),
                                       bool(self.replace), cal)
             all_pairs += pairs
-            failed.update(f)
+            failed.update({r: _reason(why, self.estimand) for r, why in f.items()})
 
         pairs = pd.DataFrame(all_pairs, columns=["t_row", "c_row", "distance"])
         pairs["_rank"] = rank[pairs["t_row"].to_numpy()]
@@ -243,15 +268,16 @@ class NearestNeighbourMatcher:
         pairs["match_set"] = pairs["_rank"].map(set_of_rank).astype(int)
         pairs = pairs.reset_index(drop=True)
         idx = df.index
+        programme_rows, comparison_rows = (("c_row", "t_row") if atc else ("t_row", "c_row"))
         self.pairs_ = pd.DataFrame(
             {
                 "match_set": pairs["match_set"].to_numpy(),
-                "treated_index": idx[pairs["t_row"].to_numpy()],
-                "control_index": idx[pairs["c_row"].to_numpy()],
+                "treated_index": idx[pairs[programme_rows].to_numpy()],
+                "comparison_index": idx[pairs[comparison_rows].to_numpy()],
                 "distance": pairs["distance"].to_numpy(),
             }
         )
-        # ------------------------------------------------------------ weights (MatchIt ATT)
+        # ------------------------------------------------ weights (MatchIt; focal 1, pool 1/k)
         w = np.zeros(n)
         mset = np.full(n, -1, dtype=np.int64)
         t_rows = pairs["t_row"].to_numpy()
@@ -263,7 +289,7 @@ class NearestNeighbourMatcher:
         if len(matched_c):
             w[matched_c] *= len(matched_c) / w[matched_c].sum()
         mset[t_rows] = pairs["match_set"].to_numpy()
-        # a control used in several sets (with replacement) is given its first set
+        # a pool person used in several sets (with replacement) is given their first set
         first = pairs.drop_duplicates("c_row", keep="first")
         mset[first["c_row"].to_numpy()] = first["match_set"].to_numpy()
         self.weights_ = pd.Series(w, index=idx, name="weight")
@@ -281,15 +307,16 @@ class NearestNeighbourMatcher:
         if self.exact:
             for col in self.exact:
                 self.unmatched_[col] = df[col].to_numpy()[un_rows]
-        # treated with fewer than k controls (k > 1) are matched, so not in unmatched_
-        n_t = int(t.sum())
+        # focal people with fewer than k matches (k > 1) are matched, so not in unmatched_
+        n_t = int(focal.sum())
         n_short = int((pairs.groupby("match_set").size() < int(self.ratio)).sum())
+        one, other = ("comparison", "treated") if atc else ("treated", "comparison")
         self.summary_ = pd.DataFrame(
             {
-                "quantity": ["treated", "treated matched", "treated unmatched",
-                             f"treated matched to fewer than {int(self.ratio)} controls",
-                             "comparison pool", "comparison matched", "caliper (distance units)"],
-                "value": [n_t, int((w[t == 1] > 0).sum()), len(un_rows), n_short,
+                "quantity": [one, f"{one} matched", f"{one} unmatched",
+                             f"{one} matched to fewer than {int(self.ratio)} {other} people",
+                             f"{other} pool", f"{other} matched", "caliper (distance units)"],
+                "value": [n_t, int((w[focal == 1] > 0).sum()), len(un_rows), n_short,
                           int(is_c.sum()), len(matched_c), cal],
             }
         )
@@ -299,21 +326,23 @@ class NearestNeighbourMatcher:
         )
         self.treatment_col_ = treatment_col
         if attrition is not None:
-            self._record(df, t, attrition)
+            self._record(df, focal, attrition)
         return self
 
-    def _record(self, df: pd.DataFrame, t: np.ndarray, attrition: Attrition) -> None:
+    def _record(self, df: pd.DataFrame, focal: np.ndarray, attrition: Attrition) -> None:
         frame = df
         reason_of = pd.Series(pd.NA, index=df.index, dtype="object")
         if len(self.unmatched_):
             reason_of.loc[self.unmatched_["index"].to_numpy()] = self.unmatched_["reason"].to_numpy()
         for reason in (REASON_NO_STRATUM, REASON_EXHAUSTED, REASON_CALIPER):
+            reason = _reason(reason, self.estimand)
             mask = (reason_of.loc[frame.index] == reason).fillna(False).astype(bool)
             if mask.any():
                 frame = attrition.exclude(frame, mask, reason=reason, stage="matching")
-        mask = pd.Series((t == 0) & ~self.matched_.to_numpy(), index=df.index).loc[frame.index]
+        mask = pd.Series((focal == 0) & ~self.matched_.to_numpy(), index=df.index).loc[frame.index]
         if mask.any():
-            attrition.exclude(frame, mask, reason=REASON_CONTROL, stage="matching")
+            attrition.exclude(frame, mask, reason=_reason(REASON_NOT_SELECTED, self.estimand),
+                              stage="matching")
 
     def transform(self, df: pd.DataFrame) -> pd.DataFrame:
         """Copy of ``df`` with ``weight``, ``match_set`` (Int64, NA if unmatched), ``matched``."""

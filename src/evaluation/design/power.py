@@ -26,8 +26,9 @@ def _check(alpha: float, power: float, design_effect: float) -> None:
 
 
 def minimum_detectable_effect(
+    *,
     n_treated: int,
-    n_control: int,
+    n_comparison: int,
     baseline_rate: float,
     alpha: float = 0.05,
     power: float = 0.8,
@@ -36,16 +37,17 @@ def minimum_detectable_effect(
     """Smallest reduction (and increase) in a reoffending rate detectable with these numbers.
 
     One row per direction: comparison rate ``baseline_rate``, detectable programme rate,
-    risk difference (programme - comparison), relative risk, Cohen's h.
+    risk difference (programme - comparison), relative risk, Cohen's h, and the group sizes
+    (``n_treated``, ``n_comparison``). Keyword-only: two group sizes must not swap silently.
     """
     _check(alpha, power, design_effect)
     if not 0 < baseline_rate < 1:
         raise ValueError(f"baseline_rate must lie in (0, 1), got {baseline_rate}")
-    if n_treated < 2 or n_control < 2:
-        raise ValueError(f"need at least 2 people per group, got {n_treated} and {n_control}")
+    if n_treated < 2 or n_comparison < 2:
+        raise ValueError(f"need at least 2 people per group, got {n_treated} and {n_comparison}")
     n1 = n_treated / design_effect
     h = float(NormalIndPower().solve_power(effect_size=None, nobs1=n1, alpha=alpha, power=power,
-                                           ratio=n_control / n_treated,
+                                           ratio=n_comparison / n_treated,
                                            alternative="two-sided"))
     phi0 = np.arcsin(np.sqrt(baseline_rate))
     rows = []
@@ -55,7 +57,7 @@ def minimum_detectable_effect(
         rows.append({"direction": direction, "baseline_rate": baseline_rate,
                      "detectable_rate": p1, "risk_difference": p1 - baseline_rate,
                      "relative_risk": p1 / baseline_rate, "cohens_h": sign * h,
-                     "n_treated": n_treated, "n_control": n_control, "alpha": alpha,
+                     "n_treated": n_treated, "n_comparison": n_comparison, "alpha": alpha,
                      "power": power, "design_effect": design_effect})
     return pd.DataFrame(rows)
 

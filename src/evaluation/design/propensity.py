@@ -23,45 +23,11 @@ import statsmodels.api as sm
 from scipy import stats
 from sklearn.preprocessing import SplineTransformer
 
+from evaluation.frames import check_columns, rows_text, treatment_array
+
+__all__ = ["PropensityModel", "check_columns", "treatment_array"]  # checks re-exported for plots
+
 _EPS = 1e-8  # fitted probabilities closer than this to 0 or 1 mean (quasi-)separation
-
-
-def _rows_text(index: pd.Index, limit: int = 5) -> str:
-    shown = ", ".join(repr(i) for i in list(index[:limit]))
-    more = f" and {len(index) - limit} more" if len(index) > limit else ""
-    return f"{shown}{more}"
-
-
-def treatment_array(df: pd.DataFrame, treatment_col: str) -> np.ndarray:
-    """The 0/1 treatment column as int, or a ValueError naming the offending rows."""
-    if treatment_col not in df.columns:
-        raise ValueError(f"treatment column {treatment_col!r} not in the data")
-    values = pd.to_numeric(df[treatment_col], errors="coerce")
-    bad = df.index[~values.isin([0, 1]).to_numpy()]
-    if len(bad):
-        raise ValueError(
-            f"treatment column {treatment_col!r} must hold only 0/1; rows {_rows_text(bad)} do not"
-        )
-    t = values.to_numpy(dtype=int)
-    if t.min() == t.max():
-        raise ValueError(
-            f"treatment column {treatment_col!r} holds only {t[0]}; both groups are needed"
-        )
-    return t
-
-
-def check_columns(df: pd.DataFrame, columns: Sequence[str]) -> None:
-    """Columns exist and have no missing values (rows named); never drop rows silently."""
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"column(s) {missing} not in the data; columns are {list(df.columns)}")
-    for c in columns:
-        bad = df.index[df[c].isna().to_numpy()]
-        if len(bad):
-            raise ValueError(
-                f"covariate {c!r} has {len(bad)} missing value(s) at rows {_rows_text(bad)}; "
-                "impute or exclude them (through the attrition ledger) before fitting"
-            )
 
 
 class PropensityModel:
@@ -106,7 +72,7 @@ class PropensityModel:
             bad = df.index[values.isna().to_numpy()]
             if len(bad):
                 raise ValueError(
-                    f"covariate {c!r} is not numeric at rows {_rows_text(bad)}; "
+                    f"covariate {c!r} is not numeric at rows {rows_text(bad)}; "
                     "list it under categorical= if it is a category"
                 )
             parts.append(values.astype(float).to_frame(c))
@@ -120,7 +86,7 @@ class PropensityModel:
             if len(unknown):
                 raise ValueError(
                     f"categorical covariate {c!r} has levels not seen in fitting at rows "
-                    f"{_rows_text(unknown)}: {sorted(values[~values.isin(levels)].unique())}"
+                    f"{rows_text(unknown)}: {sorted(values[~values.isin(levels)].unique())}"
                 )
             for level in levels[1:]:
                 parts.append((values == level).astype(float).to_frame(f"{c}[{level}]"))
@@ -142,7 +108,7 @@ class PropensityModel:
         return X[self.design_columns_]
 
     def _check_separation_by_level(self, df: pd.DataFrame, t: np.ndarray) -> None:
-        """A category level with only treated (or only control) people separates perfectly."""
+        """A category level with only treated (or only comparison) people separates perfectly."""
         for c in self.categorical:
             tab = pd.crosstab(df[c].astype(str), t)
             for level, row in tab.iterrows():
@@ -151,12 +117,12 @@ class PropensityModel:
                     rows = df.index[(df[c].astype(str) == level).to_numpy()]
                     raise ValueError(
                         f"perfect separation: level {level!r} of {c!r} holds only {only} people "
-                        f"(rows {_rows_text(rows)}); merge the level, match exactly on {c!r}, "
+                        f"(rows {rows_text(rows)}); merge the level, match exactly on {c!r}, "
                         "or exclude those rows through the attrition ledger"
                     )
 
     # ------------------------------------------------------------------ API
-    def fit(self, df: pd.DataFrame, treatment_col: str = "treated") -> PropensityModel:
+    def fit(self, df: pd.DataFrame, *, treatment_col: str = "treated") -> PropensityModel:
         t = treatment_array(df, treatment_col)
         X = self._design(df, fitting=True)
         self._check_separation_by_level(df, t)
@@ -181,7 +147,7 @@ class PropensityModel:
         if len(extreme):
             raise ValueError(
                 f"(quasi-)perfect separation: fitted propensity within {_EPS} of 1 for treated "
-                f"rows {_rows_text(extreme)}; these people have no counterpart in the comparison "
+                f"rows {rows_text(extreme)}; these people have no counterpart in the comparison "
                 "group (check covariates that define eligibility) - exclude them through the "
                 "attrition ledger or simplify the model"
             )

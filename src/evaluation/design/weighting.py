@@ -1,10 +1,12 @@
 """Inverse probability of treatment weights (IPTW) and the Kish effective sample size.
 
 Weights (e = propensity, T = treated, p = share treated in the data):
-- ATE: T/e + (1-T)/(1-e); stabilised: multiplied by p for treated and (1-p) for controls
-  (Robins, Hernan & Brumback 2000), so each group's weights sum to about its own size;
-- ATT: treated 1, controls e/(1-e) (the odds); stabilised: controls multiplied by (1-p)/p, so the
-  control weights sum to about the number of controls. Treated weights stay 1 either way.
+- ATE: T/e + (1-T)/(1-e); stabilised: multiplied by p for treated and (1-p) for the comparison
+  group (Robins, Hernan & Brumback 2000), so each group's weights sum to about its own size;
+- ATT: treated 1, comparison e/(1-e) (the odds); stabilised: comparison weights multiplied by
+  (1-p)/p, so they sum to about the comparison group's size. Treated weights stay 1 either way.
+- ATC (the roles swapped): comparison 1, treated (1-e)/e; stabilised: treated multiplied by
+  p/(1-p).
 Stabilising rescales each group's weights by a constant, so weighted means and the ESS are
 unchanged; it matters for the size of standard errors computed from raw weight sums.
 
@@ -18,7 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evaluation.design.propensity import _rows_text, check_columns, treatment_array
+from evaluation.frames import check_columns, rows_text, treatment_array
+
+ESTIMANDS = ("ATT", "ATC", "ATE")
 
 
 def effective_sample_size(weights: np.ndarray | pd.Series) -> float:
@@ -28,7 +32,7 @@ def effective_sample_size(weights: np.ndarray | pd.Series) -> float:
 
 
 class IPTWeighter:
-    """IPT weights for the ATT or the ATE; ``fit`` returns self, ``weights_`` and ``summary_``."""
+    """IPT weights for the ATT, ATC or ATE; ``fit`` returns self, ``weights_`` and ``summary_``."""
 
     def __init__(self, estimand: str = "ATT", stabilise: bool = True,
                  trim: float | None = None) -> None:
@@ -36,10 +40,10 @@ class IPTWeighter:
         self.stabilise = stabilise
         self.trim = trim
 
-    def fit(self, df: pd.DataFrame, propensity_col: str = "propensity",
+    def fit(self, df: pd.DataFrame, *, propensity_col: str = "propensity",
             treatment_col: str = "treated") -> IPTWeighter:
-        if self.estimand not in ("ATT", "ATE"):
-            raise ValueError(f"estimand must be 'ATT' or 'ATE', got {self.estimand!r}")
+        if self.estimand not in ESTIMANDS:
+            raise ValueError(f"estimand must be one of {ESTIMANDS}, got {self.estimand!r}")
         if self.trim is not None and not 0.5 < self.trim < 1:
             raise ValueError(f"trim is a quantile in (0.5, 1), e.g. 0.99; got {self.trim!r}")
         t = treatment_array(df, treatment_col)
@@ -49,17 +53,21 @@ class IPTWeighter:
         if len(bad):
             raise ValueError(
                 f"propensity column {propensity_col!r} must lie strictly between 0 and 1 "
-                f"(a weight would be infinite); rows {_rows_text(bad)} do not"
+                f"(a weight would be infinite); rows {rows_text(bad)} do not"
             )
         p = t.mean()
         if self.estimand == "ATE":
             w = np.where(t == 1, 1.0 / e, 1.0 / (1.0 - e))
             if self.stabilise:
                 w = w * np.where(t == 1, p, 1.0 - p)
-        else:
+        elif self.estimand == "ATT":
             w = np.where(t == 1, 1.0, e / (1.0 - e))
             if self.stabilise:
                 w = w * np.where(t == 1, 1.0, (1.0 - p) / p)
+        else:
+            w = np.where(t == 1, (1.0 - e) / e, 1.0)
+            if self.stabilise:
+                w = w * np.where(t == 1, p / (1.0 - p), 1.0)
         if self.trim is not None:
             for g in (0, 1):
                 cap = np.quantile(w[t == g], self.trim)

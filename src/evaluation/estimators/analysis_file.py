@@ -11,38 +11,55 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from .binary import RESULT_COLUMNS, binary_effect
+from .binary import binary_effect
+from .common import RESULT_COLUMNS
 from .counts import count_effect
 from .cox import PHCheckResult, cox_effect, ph_check
 from .kaplan_meier import KaplanMeierByGroup
 from .logrank import logrank
 from .rmst import rmst_effect
 
+# spec keys before the shared vocabulary (issue 11): named in the error, never accepted silently
+RENAMED_KEYS = {"treatment": "treatment_col", "duration": "duration_col", "event": "event_col",
+                "binary_outcome": "outcome_col", "count": "count_col",
+                "exposure": "exposure_col", "weights": "weights_col", "cluster": "cluster_col"}
+
 
 class AnalysisFileSpec(BaseModel):
     """Column names of a person-level analysis table (one row per person-index).
 
-    ``duration``/``event`` drive Kaplan-Meier, log-rank, Cox and RMST; ``binary_outcome`` (0/1, e.g.
-    ``reoffended``) the risk difference; ``count`` (+ optional ``exposure``, days at risk) the rate
-    ratio. ``weights`` (matching or IPT weights) and ``cluster`` (matched set, or person) are used
-    by every estimator. Unknown keys are rejected (a misspelt key must not pass silently).
+    ``duration_col``/``event_col`` drive Kaplan-Meier, log-rank, Cox and RMST; ``outcome_col``
+    (0/1, e.g. ``reoffended``) the risk difference; ``count_col`` (+ optional ``exposure_col``,
+    days at risk) the rate ratio. ``weights_col`` (matching or IPT weights) and ``cluster_col``
+    (matched set, or person) are used by every estimator. Unknown keys are rejected (a misspelt
+    key must not pass silently).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    treatment: str = "treated"
-    duration: str | None = "duration_days"
-    event: str | None = "event"
-    binary_outcome: str | None = None
-    count: str | None = None
-    exposure: str | None = None
+    treatment_col: str = "treated"
+    duration_col: str | None = "duration_days"
+    event_col: str | None = "event"
+    outcome_col: str | None = None
+    count_col: str | None = None
+    exposure_col: str | None = None
     covariates: tuple[str, ...] = ()
-    weights: str | None = None
-    cluster: str | None = None
+    weights_col: str | None = None
+    cluster_col: str | None = None
     horizon: float = 365.0
     alpha: float = 0.05
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data):
+        if isinstance(data, dict):
+            old = [k for k in data if k in RENAMED_KEYS]
+            if old:
+                listed = ", ".join(f"{k!r} is now {RENAMED_KEYS[k]!r}" for k in old)
+                raise ValueError(f"renamed spec key(s): {listed}")
+        return data
 
     @field_validator("horizon")
     @classmethod
@@ -61,10 +78,10 @@ class AnalysisFileSpec(BaseModel):
             listed = "; ".join(f"{k}={v!r}" for k, v in missing.items())
             raise ValueError(f"the analysis file has no column for {listed}. "
                              f"Its columns are {list(df.columns)}; fix the spec or the file")
-        if (self.duration is None) != (self.event is None):
-            raise ValueError("give both duration and event (or neither) in the spec")
-        if self.exposure is not None and self.count is None:
-            raise ValueError("exposure is given without a count column")
+        if (self.duration_col is None) != (self.event_col is None):
+            raise ValueError("give both duration_col and event_col (or neither) in the spec")
+        if self.exposure_col is not None and self.count_col is None:
+            raise ValueError("exposure_col is given without a count_col column")
 
 
 @dataclass(frozen=True)
@@ -81,24 +98,29 @@ def run_all(df: pd.DataFrame, spec: AnalysisFileSpec) -> AnalysisResults:
     """Run KM, log-rank, Cox (+ PH check) and RMST, and the binary and count estimators when
     the spec names their columns, on one person-level table."""
     spec.check_columns(df)
-    w, c, a = spec.weights, spec.cluster, spec.alpha
+    cols = {"treatment_col": spec.treatment_col, "weights_col": spec.weights_col,
+            "cluster_col": spec.cluster_col}
+    surv = {"duration_col": spec.duration_col, "event_col": spec.event_col, **cols}
+    a = spec.alpha
     parts, km, ph = [], None, None
-    if spec.duration is not None:
-        km = KaplanMeierByGroup(weights_col=w, cluster_col=c, alpha=a).fit(
-            df, spec.duration, spec.event, spec.treatment)
-        parts.append(("logrank", logrank(df, spec.duration, spec.event, spec.treatment, w, c)))
-        parts.append(("cox", cox_effect(df, spec.duration, spec.event, spec.treatment,
-                                        spec.covariates, w, c, a)))
-        ph = ph_check(df, spec.duration, spec.event, spec.treatment, spec.covariates, w, c)
-        parts.append(("rmst", rmst_effect(df, spec.duration, spec.event, spec.treatment,
-                                          spec.horizon, w, c, a)))
-    if spec.binary_outcome is not None:
-        parts.append(("binary", binary_effect(df, spec.binary_outcome, spec.treatment, w, c, a)))
-    if spec.count is not None:
-        parts.append(("count", count_effect(df, spec.count, spec.treatment, spec.exposure,
-                                            covariates=list(spec.covariates) or None,
-                                            weights=w, cluster=c, alpha=a)))
+    if spec.duration_col is not None:
+        km = KaplanMeierByGroup(weights_col=spec.weights_col, cluster_col=spec.cluster_col,
+                                alpha=a).fit(df, duration_col=spec.duration_col,
+                                             event_col=spec.event_col,
+                                             treatment_col=spec.treatment_col)
+        parts.append(("logrank", logrank(df, **surv)))
+        parts.append(("cox", cox_effect(df, **surv, covariates=spec.covariates, alpha=a)))
+        ph = ph_check(df, **surv, covariates=spec.covariates)
+        parts.append(("rmst", rmst_effect(df, **surv, tau=spec.horizon, alpha=a)))
+    if spec.outcome_col is not None:
+        parts.append(("binary", binary_effect(df, outcome_col=spec.outcome_col, **cols,
+                                              alpha=a)))
+    if spec.count_col is not None:
+        parts.append(("count", count_effect(df, outcome_col=spec.count_col, **cols,
+                                            exposure_col=spec.exposure_col,
+                                            covariates=list(spec.covariates) or None, alpha=a)))
     if not parts:
-        raise ValueError("the spec names no outcome: give duration+event, binary_outcome or count")
+        raise ValueError("the spec names no outcome: give duration_col+event_col, outcome_col or "
+                         "count_col")
     effects = pd.concat([t.assign(analysis=name) for name, t in parts], ignore_index=True)
     return AnalysisResults(effects[["analysis", *RESULT_COLUMNS]], km, ph)

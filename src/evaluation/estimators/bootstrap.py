@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .binary import RESULT_COLUMNS, _check_frame, _row, _z
+from .common import RESULT_COLUMNS, check_columns, result_row, z_value
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,7 @@ def bootstrap(
     fn: Callable[[pd.DataFrame], object],
     df: pd.DataFrame,
     n_resamples: int,
+    *,
     seed: int,
     cluster_col: str | None = None,
     n_jobs: int = 1,
@@ -101,8 +102,8 @@ def bootstrap(
         raise ValueError(f"n_resamples must be at least 2, got {n_resamples}")
     if on_error not in ("raise", "nan"):
         raise ValueError(f"on_error must be 'raise' or 'nan', got {on_error!r}")
-    _check_frame(df, [cluster_col])
-    _z(alpha)  # validates alpha
+    check_columns(df, [cluster_col])
+    z_value(alpha)  # validates alpha
     full = _as_series(fn(df))
     children = np.random.SeedSequence(seed).spawn(n_resamples)
     try:
@@ -121,6 +122,6 @@ def bootstrap(
     unit = f"clusters of {cluster_col!r}" if cluster_col else "people"
     method = (f"percentile bootstrap, {n_resamples} resamples of {unit}, seed {seed}"
               + (f", {n_failed} failed" if n_failed else ""))
-    rows = [_row(term, full[term], dist[term].std(ddof=1), lo[term], hi[term], np.nan, method,
+    rows = [result_row(term, full[term], dist[term].std(ddof=1), lo[term], hi[term], np.nan, method,
                  len(df)) for term in full.index]
     return BootstrapResult(pd.DataFrame(rows, columns=RESULT_COLUMNS), dist, n_failed, seed)

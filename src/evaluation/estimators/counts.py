@@ -32,59 +32,29 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from .binary import (
+from .common import (
     RESULT_COLUMNS,
-    _check_frame,
-    _cluster_codes,
-    _group_column,
-    _p_value,
-    _row,
-    _rows_text,
-    _variance_label,
-    _weight_column,
-    _z,
+    check_columns,
+    cluster_codes,
+    fit_glm,
+    glm_cov_args,
+    p_value,
+    regression_design,
+    result_row,
+    rows_text,
+    variance_label,
+    weight_array,
+    z_value,
 )
 
 MODELS = ("negative_binomial", "poisson")
-
-
-def _design(df: pd.DataFrame, group: str, covariates: Sequence[str] | None) -> pd.DataFrame:
-    """Intercept, group, then covariates (categorical ones one-hot coded, first level dropped)."""
-    X = pd.DataFrame({"const": 1.0, group: _group_column(df, group)}, index=df.index)
-    if covariates:
-        cov = df[list(covariates)]
-        cat = [c for c in cov.columns if not pd.api.types.is_numeric_dtype(cov[c])
-               or pd.api.types.is_bool_dtype(cov[c])]
-        cov = pd.get_dummies(cov, columns=cat, drop_first=True, dtype=float)
-        X = pd.concat([X, cov.astype(float)], axis=1)
-    rank = np.linalg.matrix_rank(X.to_numpy())
-    if rank < X.shape[1]:
-        raise ValueError(
-            f"the design (intercept, {group!r}, covariates {list(covariates or [])}) is collinear "
-            f"(rank {rank} < {X.shape[1]} columns); drop a redundant covariate"
-        )
-    return X
-
-
-def _cov_args(codes: np.ndarray | None) -> dict:
-    if codes is None:
-        return {"cov_type": "HC0"}
-    return {"cov_type": "cluster", "cov_kwds": {"groups": codes}}
-
-
-def _fit_glm(y, X, family, offset, w, codes):
-    with warnings.catch_warnings():
-        # measured: var_weights + HC0/cluster is the pweight sandwich (see module docstring)
-        warnings.filterwarnings("ignore", message="cov_type not fully supported with var_weights")
-        model = sm.GLM(y, X, family=family, offset=offset, var_weights=w)
-        return model.fit(**_cov_args(codes))
 
 
 def _fit_discrete_nb(y, X, offset, codes, cov: bool = True):
     model = sm.NegativeBinomial(y, X, offset=offset, loglike_method="nb2")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence is checked explicitly below
-        fit_args = _cov_args(codes) if cov else {}
+        fit_args = glm_cov_args(codes) if cov else {}
         res = model.fit(disp=0, maxiter=500, method="bfgs", **fit_args)
     if not res.mle_retvals.get("converged", False):
         raise RuntimeError(
@@ -96,18 +66,19 @@ def _fit_discrete_nb(y, X, offset, codes, cov: bool = True):
 
 def count_effect(
     df: pd.DataFrame,
-    count: str,
-    group: str,
-    exposure: str | None = None,
+    *,
+    outcome_col: str,
+    treatment_col: str = "treated",
+    exposure_col: str | None = None,
     model: str = "negative_binomial",
     covariates: Sequence[str] | None = None,
-    weights: str | None = None,
-    cluster: str | None = None,
+    weights_col: str | None = None,
+    cluster_col: str | None = None,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Rate ratio (programme / comparison) of a count outcome, with a robust interval.
 
-    ``exposure`` is time at risk (e.g. days); it enters as offset log(exposure), so the ratio
+    ``outcome_col`` holds the counts; ``exposure_col`` is time at risk (e.g. days); it enters as offset log(exposure), so the ratio
     compares rates per unit of time at risk. With ``covariates`` the ratio is conditional on them
     (regression adjustment). Rows: ``rate_comparison`` and ``rate_treated`` (weighted crude
     counts per person, or per unit of exposure; descriptive, no interval), ``rate_ratio``
@@ -115,12 +86,14 @@ def count_effect(
     """
     if model not in MODELS:
         raise ValueError(f"model must be one of {MODELS}, got {model!r}")
-    _check_frame(df, [count, group, exposure, weights, cluster, *(covariates or [])])
+    count, exposure = outcome_col, exposure_col
+    check_columns(df, [count, treatment_col, exposure, weights_col, cluster_col,
+                       *(covariates or [])])
     y = pd.to_numeric(df[count], errors="coerce").to_numpy(dtype=float)
     bad = df.index[~(np.isfinite(y) & (y >= 0) & (np.mod(y, 1) == 0))]
     if len(bad):
         raise ValueError(f"count column {count!r} must hold whole numbers >= 0; "
-                         f"rows {_rows_text(bad)} do not")
+                         f"rows {rows_text(bad)} do not")
     offset = None
     expo = np.ones(len(df))
     if exposure is not None:
@@ -128,49 +101,49 @@ def count_effect(
         bad = df.index[~(np.isfinite(expo) & (expo > 0))]
         if len(bad):
             raise ValueError(
-                f"exposure column {exposure!r} must be > 0 (time at risk); rows {_rows_text(bad)} "
+                f"exposure column {exposure!r} must be > 0 (time at risk); rows {rows_text(bad)} "
                 "are not: exclude people with no time at risk explicitly (attrition ledger)"
             )
         offset = np.log(expo)
-    X = _design(df, group, covariates)
-    w = _weight_column(df, weights)
-    codes = _cluster_codes(df, cluster)
-    z = _z(alpha)
-    g = X[group].to_numpy()
+    X = regression_design(df, treatment_col, covariates)
+    w = weight_array(df, weights_col)
+    codes = cluster_codes(df, cluster_col)
+    z = z_value(alpha)
+    g = X[treatment_col].to_numpy()
     if w[g == 1].sum() <= 0 or w[g == 0].sum() <= 0:
-        raise ValueError(f"a group of {group!r} has zero total weight in {weights!r}")
+        raise ValueError(f"a group of {treatment_col!r} has zero total weight in {weights_col!r}")
 
-    label = _variance_label(weights, cluster, codes)
+    label = variance_label(weights_col, cluster_col, codes)
     alpha_row = None
     if model == "poisson":
-        res = _fit_glm(y, X, sm.families.Poisson(), offset, w, codes)
+        res = fit_glm(y, X, sm.families.Poisson(), offset, w, codes)
         method = f"Poisson GLM (quasi-likelihood); {label}"
-    elif weights is None:
+    elif weights_col is None:
         res = _fit_discrete_nb(y, X, offset, codes)
         method = f"negative binomial NB2 (statsmodels discrete, alpha estimated); {label}"
         a, se_a = float(res.params.iloc[-1]), float(res.bse.iloc[-1])
-        alpha_row = _row("alpha", a, se_a, a - z * se_a, a + z * se_a, np.nan,
+        alpha_row = result_row("alpha", a, se_a, a - z * se_a, a + z * se_a, np.nan,
                          "NB2 dispersion (estimated)", len(y))
     else:
         working = float(_fit_discrete_nb(y, X, offset, None, cov=False).params.iloc[-1])
-        res = _fit_glm(y, X, sm.families.NegativeBinomial(alpha=working), offset, w, codes)
+        res = fit_glm(y, X, sm.families.NegativeBinomial(alpha=working), offset, w, codes)
         method = ("negative binomial NB2 GLM with working alpha from the unweighted discrete "
                   f"NB2 fit; {label}")
-        alpha_row = _row("alpha", working, np.nan, np.nan, np.nan, np.nan,
+        alpha_row = result_row("alpha", working, np.nan, np.nan, np.nan, np.nan,
                          "NB2 working dispersion (unweighted fit; not re-estimated)", len(y))
 
-    b = float(res.params[group])
-    se = float(res.bse[group])
+    b = float(res.params[treatment_col])
+    se = float(res.bse[treatment_col])
     rows = []
     unit = "per unit of exposure" if exposure is not None else "per person"
     for value, term in ((0, "rate_comparison"), (1, "rate_treated")):
         m = g == value
         rate = (w[m] * y[m]).sum() / (w[m] * expo[m]).sum()
-        rows.append(_row(term, rate, np.nan, np.nan, np.nan, np.nan,
+        rows.append(result_row(term, rate, np.nan, np.nan, np.nan, np.nan,
                          f"weighted crude rate {unit} (descriptive)", int(m.sum())))
     adjusted = " (covariate-adjusted)" if covariates else ""
-    rows.append(_row("rate_ratio", np.exp(b), se, np.exp(b - z * se), np.exp(b + z * se),
-                     _p_value(b, se), f"rate ratio{adjusted}, Wald on log scale; {method}",
+    rows.append(result_row("rate_ratio", np.exp(b), se, np.exp(b - z * se), np.exp(b + z * se),
+                     p_value(b, se), f"rate ratio{adjusted}, Wald on log scale; {method}",
                      len(y)))
     if alpha_row is not None:
         rows.append(alpha_row)

@@ -25,8 +25,15 @@ import pandas as pd
 from lifelines import CoxPHFitter
 from lifelines.statistics import proportional_hazard_test
 
-from .binary import RESULT_COLUMNS, _group_column, _p_value, _row, _z
-from .kaplan_meier import _survival_inputs
+from .common import (
+    RESULT_COLUMNS,
+    cluster_sums,
+    p_value,
+    result_row,
+    survival_inputs,
+    treatment_values,
+    z_value,
+)
 
 # --------------------------------------------------------------------------- Efron score residuals
 
@@ -88,18 +95,11 @@ def efron_score_residuals(t: np.ndarray, e: np.ndarray, w: np.ndarray, X: np.nda
             - risk[:, None] * (X * h_own[:, None] - g_own))
 
 
-def _collapsed(scores: np.ndarray, codes: np.ndarray | None) -> np.ndarray:
-    if codes is None:
-        return scores
-    return np.column_stack([np.bincount(codes, weights=scores[:, c])
-                            for c in range(scores.shape[1])])
-
-
 # --------------------------------------------------------------------------- design matrix
 def _design(df: pd.DataFrame, treatment_col: str, covariates: Sequence[str]) -> pd.DataFrame:
     """Treatment first, then covariates; text/categorical covariates as 0/1 dummies (first level
     dropped)."""
-    X = pd.DataFrame({treatment_col: _group_column(df, treatment_col)}, index=df.index)
+    X = pd.DataFrame({treatment_col: treatment_values(df, treatment_col)}, index=df.index)
     if covariates:
         cov = pd.get_dummies(df[list(covariates)], drop_first=True, dtype=float)
         X = pd.concat([X, cov.astype(float)], axis=1)
@@ -111,8 +111,9 @@ def _design(df: pd.DataFrame, treatment_col: str, covariates: Sequence[str]) -> 
 
 def _fit(df, duration_col, event_col, treatment_col, covariates, weights_col, cluster_col,
          alpha):
-    t, e, w, codes = _survival_inputs(df, duration_col, event_col, weights_col, cluster_col,
-                                      extra=[treatment_col, *covariates])
+    t, e, w, codes = survival_inputs(df, duration_col=duration_col, event_col=event_col,
+                                     weights_col=weights_col, cluster_col=cluster_col,
+                                     extra=[treatment_col, *covariates])
     X = _design(df, treatment_col, covariates)
     keep = w > 0  # zero-weight rows add nothing to the fit or the sandwich; lifelines rejects them
     data = X.loc[keep].copy()
@@ -126,7 +127,7 @@ def _fit(df, duration_col, event_col, treatment_col, covariates, weights_col, cl
     robust = weights_col is not None or cluster_col is not None
     if robust:
         r = efron_score_residuals(t[keep], e[keep], w[keep], X.loc[keep].to_numpy(), beta)
-        dfbeta = _collapsed(w[keep][:, None] * r, None if codes is None else codes[keep]) @ naive
+        dfbeta = cluster_sums(w[keep][:, None] * r, None if codes is None else codes[keep]) @ naive
         vcov = dfbeta.T @ dfbeta
     else:
         vcov = naive
@@ -135,9 +136,10 @@ def _fit(df, duration_col, event_col, treatment_col, covariates, weights_col, cl
 
 def cox_effect(
     df: pd.DataFrame,
+    *,
     duration_col: str,
     event_col: str,
-    treatment_col: str,
+    treatment_col: str = "treated",
     covariates: Sequence[str] = (),
     weights_col: str | None = None,
     cluster_col: str | None = None,
@@ -153,7 +155,7 @@ def cox_effect(
     covariates = list(covariates)
     cph, data, names, beta, vcov, robust, codes, t, e = _fit(
         df, duration_col, event_col, treatment_col, covariates, weights_col, cluster_col, alpha)
-    z = _z(alpha)
+    z = z_value(alpha)
     if robust:
         label = (f"robust sandwich clustered on {cluster_col!r} ({int(codes.max()) + 1} clusters)"
                  if cluster_col else "robust sandwich per person")
@@ -166,8 +168,8 @@ def cox_effect(
     for k, name in enumerate(names):
         se = float(np.sqrt(vcov[k, k]))
         term = "hazard_ratio" if k == 0 else f"hazard_ratio[{name}]"
-        rows.append(_row(term, np.exp(beta[k]), se, np.exp(beta[k] - z * se),
-                         np.exp(beta[k] + z * se), _p_value(beta[k], se),
+        rows.append(result_row(term, np.exp(beta[k]), se, np.exp(beta[k] - z * se),
+                         np.exp(beta[k] + z * se), p_value(beta[k], se),
                          f"{method}; std_error is of log HR", len(t)))
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
@@ -184,9 +186,10 @@ class PHCheckResult:
 
 def ph_check(
     df: pd.DataFrame,
+    *,
     duration_col: str,
     event_col: str,
-    treatment_col: str,
+    treatment_col: str = "treated",
     covariates: Sequence[str] = (),
     weights_col: str | None = None,
     cluster_col: str | None = None,

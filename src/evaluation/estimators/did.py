@@ -9,10 +9,10 @@ figure beside it, and the share of the naive change that the comparison trend ac
 Additive DiD: weighted least squares of each person's change (during - before) on the group
 indicator. That equals the long-format OLS ``rate ~ group * period`` interaction (tested) and its
 person-clustered sandwich: one person's two rows become one change score. Standard errors are
-cluster-robust on ``cluster`` if given (e.g. matched set), otherwise on the person (CR1).
+cluster-robust on ``cluster_col`` if given (e.g. matched set), otherwise on the person (CR1).
 
 Multiplicative DiD (ratio of ratios): Poisson GLM (quasi-likelihood; rates need not be whole
-numbers) on the long format with ``group * period``, clustered on person (or ``cluster``):
+numbers) on the long format with ``group * period``, clustered on person (or ``cluster_col``):
 exp(interaction) = (during_T / before_T) / (during_C / before_C) of the weighted mean rates.
 """
 
@@ -24,16 +24,16 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from .binary import (
+from .common import (
     RESULT_COLUMNS,
-    _check_frame,
-    _cluster_codes,
-    _group_column,
-    _p_value,
-    _row,
-    _rows_text,
-    _weight_column,
-    _z,
+    check_columns,
+    cluster_codes,
+    p_value,
+    result_row,
+    rows_text,
+    treatment_values,
+    weight_array,
+    z_value,
 )
 
 
@@ -41,26 +41,27 @@ def _rates(df: pd.DataFrame, col: str) -> np.ndarray:
     r = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
     bad = df.index[~(np.isfinite(r) & (r >= 0))]
     if len(bad):
-        raise ValueError(f"rate column {col!r} must be finite and >= 0; rows {_rows_text(bad)} "
+        raise ValueError(f"rate column {col!r} must be finite and >= 0; rows {rows_text(bad)} "
                          "are not")
     return r
 
 
-def _prepare(df, before_rate, during_rate, group, weights, cluster):
-    _check_frame(df, [before_rate, during_rate, group, weights, cluster])
-    before, during = _rates(df, before_rate), _rates(df, during_rate)
-    g = _group_column(df, group)
-    w = _weight_column(df, weights)
+def _prepare(df, before_col, during_col, treatment_col, weights_col, cluster_col):
+    check_columns(df, [before_col, during_col, treatment_col, weights_col, cluster_col])
+    before, during = _rates(df, before_col), _rates(df, during_col)
+    g = treatment_values(df, treatment_col)
+    w = weight_array(df, weights_col)
     for value in (0, 1):
         if w[g == value].sum() <= 0:
-            raise ValueError(f"group {value} of {group!r} has zero total weight in {weights!r}")
-    codes = _cluster_codes(df, cluster)
+            raise ValueError(f"group {value} of {treatment_col!r} has zero total weight in "
+                             f"{weights_col!r}")
+    codes = cluster_codes(df, cluster_col)
     if codes is None:
         codes = np.arange(len(df))
-    where = f"{cluster!r}" if cluster is not None else "person"
+    where = f"{cluster_col!r}" if cluster_col is not None else "person"
     label = f"cluster-robust on {where} ({int(codes.max()) + 1} clusters, CR1)"
-    if weights is not None:
-        label = f"weights {weights!r}, {label}"
+    if weights_col is not None:
+        label = f"weights {weights_col!r}, {label}"
     return before, during, g, w, codes, label
 
 
@@ -70,11 +71,12 @@ def _wmean(x: np.ndarray, w: np.ndarray) -> float:
 
 def did_before_during(
     df: pd.DataFrame,
-    before_rate: str,
-    during_rate: str,
-    group: str,
-    weights: str | None = None,
-    cluster: str | None = None,
+    *,
+    before_col: str,
+    during_col: str,
+    treatment_col: str = "treated",
+    weights_col: str | None = None,
+    cluster_col: str | None = None,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Naive before/during change, comparison change and the additive DiD, as numbers.
@@ -87,9 +89,9 @@ def did_before_during(
     naive change accounted for by regression to the mean and secular trend; delta-method CI;
     NaN if the programme change is 0). A negative change is a fall.
     """
-    before, during, g, w, codes, label = _prepare(df, before_rate, during_rate, group, weights,
-                                                  cluster)
-    z = _z(alpha)
+    before, during, g, w, codes, label = _prepare(df, before_col, during_col, treatment_col,
+                                                  weights_col, cluster_col)
+    z = z_value(alpha)
     change = during - before
     X = np.column_stack([np.ones(len(g)), g])
     res = sm.WLS(change, X, weights=w).fit(cov_type="cluster", cov_kwds={"groups": codes})
@@ -107,19 +109,19 @@ def did_before_during(
         est, se = float(c @ b), float(np.sqrt(c @ V @ c))
         changes[name] = (est, c)
         nm = int(m.sum())
-        desc = "weighted mean rate" if weights is not None else "mean rate"
-        rows.append(_row(f"before_{name}", bef, np.nan, np.nan, np.nan, np.nan, desc, nm))
-        rows.append(_row(f"during_{name}", dur, np.nan, np.nan, np.nan, np.nan, desc, nm))
-        rows.append(_row(f"change_{name}", est, se, est - z * se, est + z * se, _p_value(est, se),
+        desc = "weighted mean rate" if weights_col is not None else "mean rate"
+        rows.append(result_row(f"before_{name}", bef, np.nan, np.nan, np.nan, np.nan, desc, nm))
+        rows.append(result_row(f"during_{name}", dur, np.nan, np.nan, np.nan, np.nan, desc, nm))
+        rows.append(result_row(f"change_{name}", est, se, est - z * se, est + z * se, p_value(est, se),
                          f"mean change (during - before), Wald; {label}", nm))
         pct = 100 * est / bef if bef > 0 else np.nan
-        rows.append(_row(f"change_{name}_pct", pct, np.nan, np.nan, np.nan, np.nan,
+        rows.append(result_row(f"change_{name}_pct", pct, np.nan, np.nan, np.nan, np.nan,
                          "change as % of the before rate", nm))
     did, se_did = float(b[1]), float(np.sqrt(V[1, 1]))
-    rows.append(_row("did", did, se_did, did - z * se_did, did + z * se_did, _p_value(did, se_did),
+    rows.append(result_row("did", did, se_did, did - z * se_did, did + z * se_did, p_value(did, se_did),
                      f"difference-in-differences (WLS on change scores), Wald; {label}", n))
     bef_t = _wmean(before[g == 1], w[g == 1])
-    rows.append(_row("did_pct", 100 * did / bef_t if bef_t > 0 else np.nan, np.nan, np.nan,
+    rows.append(result_row("did_pct", 100 * did / bef_t if bef_t > 0 else np.nan, np.nan, np.nan,
                      np.nan, np.nan, "DiD as % of the programme group's before rate", n))
     a, ca = changes["comparison"]
     t, ct = changes["treated"]
@@ -127,33 +129,34 @@ def did_before_during(
         share = a / t
         grad = ca / t - a * ct / t**2
         se_share = float(np.sqrt(grad @ V @ grad))
-        rows.append(_row("comparison_share", share, se_share, share - z * se_share,
+        rows.append(result_row("comparison_share", share, se_share, share - z * se_share,
                          share + z * se_share, np.nan,
                          f"comparison change / programme change, delta method; {label}", n))
     else:
-        rows.append(_row("comparison_share", np.nan, np.nan, np.nan, np.nan, np.nan,
+        rows.append(result_row("comparison_share", np.nan, np.nan, np.nan, np.nan, np.nan,
                          "undefined: the programme group's change is 0", n))
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
 def did_ratio_of_ratios(
     df: pd.DataFrame,
-    before_rate: str,
-    during_rate: str,
-    group: str,
-    weights: str | None = None,
-    cluster: str | None = None,
+    *,
+    before_col: str,
+    during_col: str,
+    treatment_col: str = "treated",
+    weights_col: str | None = None,
+    cluster_col: str | None = None,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Multiplicative DiD: (during/before in programme) / (during/before in comparison).
 
     Rows: ``ratio_comparison``, ``ratio_treated`` (during/before of the weighted mean rates) and
     ``ratio_of_ratios``, each with a Wald CI on the log scale (std_error is of the log) from a
-    Poisson GLM on the long format, clustered on person or ``cluster``.
+    Poisson GLM on the long format, clustered on person or ``cluster_col``.
     """
-    before, during, g, w, codes, label = _prepare(df, before_rate, during_rate, group, weights,
-                                                  cluster)
-    z = _z(alpha)
+    before, during, g, w, codes, label = _prepare(df, before_col, during_col, treatment_col,
+                                                  weights_col, cluster_col)
+    z = z_value(alpha)
     for value in (0, 1):
         m = g == value
         for name, r in (("before", before), ("during", during)):
@@ -177,6 +180,6 @@ def did_ratio_of_ratios(
                         ("ratio_treated", np.array([0, 0, 1.0, 1.0]), int((g == 1).sum())),
                         ("ratio_of_ratios", np.array([0, 0, 0, 1.0]), n)):
         est, se = float(c @ b), float(np.sqrt(c @ V @ c))
-        rows.append(_row(term, np.exp(est), se, np.exp(est - z * se), np.exp(est + z * se),
-                         _p_value(est, se), method, nn))
+        rows.append(result_row(term, np.exp(est), se, np.exp(est - z * se), np.exp(est + z * se),
+                         p_value(est, se), method, nn))
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)

@@ -31,19 +31,20 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy.special import expit
 
-from .binary import (
+from .common import (
     RESULT_COLUMNS,
-    _binary_column,
-    _check_frame,
-    _cluster_codes,
-    _p_value,
-    _row,
-    _sandwich,
-    _variance_label,
-    _weight_column,
-    _z,
+    binary_array,
+    check_columns,
+    cluster_codes,
+    fit_glm,
+    p_value,
+    regression_design,
+    result_row,
+    sandwich,
+    variance_label,
+    weight_array,
+    z_value,
 )
-from .counts import _design, _fit_glm
 
 
 def _rd_rr_rows(p1: float, p0: float, g1: np.ndarray, g0: np.ndarray, V: np.ndarray, z: float,
@@ -51,24 +52,25 @@ def _rd_rr_rows(p1: float, p0: float, g1: np.ndarray, g0: np.ndarray, V: np.ndar
     g = g1 - g0
     se = float(np.sqrt(g @ V @ g))
     rd = p1 - p0
-    rows = [_row("risk_difference", rd, se, rd - z * se, rd + z * se, _p_value(rd, se),
+    rows = [result_row("risk_difference", rd, se, rd - z * se, rd + z * se, p_value(rd, se),
                  f"risk difference, delta method; {method}", n)]
     gl = g1 / p1 - g0 / p0
     se_l = float(np.sqrt(gl @ V @ gl))
     lrr = np.log(p1 / p0)
-    rows.append(_row("relative_risk", p1 / p0, se_l, np.exp(lrr - z * se_l),
-                     np.exp(lrr + z * se_l), _p_value(lrr, se_l),
+    rows.append(result_row("relative_risk", p1 / p0, se_l, np.exp(lrr - z * se_l),
+                     np.exp(lrr + z * se_l), p_value(lrr, se_l),
                      f"relative risk, delta method on log scale; {method}", n))
     return rows
 
 
 def adjusted_effect(
     df: pd.DataFrame,
-    outcome: str,
-    group: str,
+    *,
+    outcome_col: str,
+    treatment_col: str = "treated",
     covariates: Sequence[str],
-    weights: str | None = None,
-    cluster: str | None = None,
+    weights_col: str | None = None,
+    cluster_col: str | None = None,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Covariate-adjusted effect on the treated (g-computation from a weighted logistic model).
@@ -80,33 +82,34 @@ def adjusted_effect(
     if not covariates:
         raise ValueError("adjusted_effect needs at least one covariate; "
                          "without covariates use binary_effect")
-    _check_frame(df, [outcome, group, weights, cluster, *covariates])
-    y = _binary_column(df, outcome, "outcome")
-    X = _design(df, group, covariates)
-    w = _weight_column(df, weights)
-    codes = _cluster_codes(df, cluster)
-    z = _z(alpha)
-    res = _fit_glm(y, X, sm.families.Binomial(), None, w, codes)
+    check_columns(df, [outcome_col, treatment_col, weights_col, cluster_col, *covariates])
+    y = binary_array(df, outcome_col, "outcome")
+    X = regression_design(df, treatment_col, covariates)
+    w = weight_array(df, weights_col)
+    codes = cluster_codes(df, cluster_col)
+    z = z_value(alpha)
+    res = fit_glm(y, X, sm.families.Binomial(), None, w, codes)
     if not res.converged:
         raise RuntimeError("the logistic outcome model did not converge (separation?); "
                            "simplify the covariates")
     b, V = res.params.to_numpy(), res.cov_params().to_numpy()
-    treated = X[group].to_numpy() == 1
+    treated = X[treatment_col].to_numpy() == 1
     wt = w[treated] / w[treated].sum()
     X1 = X.loc[treated].to_numpy().copy()
     X0 = X1.copy()
-    col = list(X.columns).index(group)
+    col = list(X.columns).index(treatment_col)
     X1[:, col], X0[:, col] = 1.0, 0.0
     pr1, pr0 = expit(X1 @ b), expit(X0 @ b)
     p1, p0 = float(wt @ pr1), float(wt @ pr0)
     g1 = (wt * pr1 * (1 - pr1)) @ X1
     g0 = (wt * pr0 * (1 - pr0)) @ X0
-    label = f"logistic outcome model + g-computation (ATT); {_variance_label(weights, cluster, codes)}"
+    label = ("logistic outcome model + g-computation (ATT); "
+             f"{variance_label(weights_col, cluster_col, codes)}")
     n1 = int(treated.sum())
     rows = []
     for term, p, g in (("risk_comparison", p0, g0), ("risk_treated", p1, g1)):
         se = float(np.sqrt(g @ V @ g))
-        rows.append(_row(term, p, se, max(0.0, p - z * se), min(1.0, p + z * se), np.nan,
+        rows.append(result_row(term, p, se, max(0.0, p - z * se), min(1.0, p + z * se), np.nan,
                          f"predicted risk of the programme group; {label}", n1))
     rows += _rd_rr_rows(p1, p0, g1, g0, V, z, len(y), label)
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
@@ -114,10 +117,11 @@ def adjusted_effect(
 
 def aipw_att(
     df: pd.DataFrame,
-    outcome: str,
-    treatment: str,
+    *,
+    outcome_col: str,
+    treatment_col: str = "treated",
     covariates: Sequence[str],
-    cluster: str | None = None,
+    cluster_col: str | None = None,
     alpha: float = 0.05,
     max_odds_weight: float = 100.0,
 ) -> pd.DataFrame:
@@ -130,24 +134,24 @@ def aipw_att(
     """
     if not covariates:
         raise ValueError("aipw_att needs covariates for the propensity and outcome models")
-    _check_frame(df, [outcome, treatment, cluster, *covariates])
-    y = _binary_column(df, outcome, "outcome")
-    X = _design(df, treatment, covariates)
-    t = X.pop(treatment).to_numpy()
-    codes = _cluster_codes(df, cluster)
-    z = _z(alpha)
+    check_columns(df, [outcome_col, treatment_col, cluster_col, *covariates])
+    y = binary_array(df, outcome_col, "outcome")
+    X = regression_design(df, treatment_col, covariates)
+    t = X.pop(treatment_col).to_numpy()
+    codes = cluster_codes(df, cluster_col)
+    z = z_value(alpha)
     Xa = X.to_numpy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence and overlap are checked explicitly
         ps = sm.Logit(t, Xa).fit(disp=0, method="newton", maxiter=100)
-        control = t == 0
-        om = sm.GLM(y[control], Xa[control], family=sm.families.Binomial()).fit()
+        comparison = t == 0
+        om = sm.GLM(y[comparison], Xa[comparison], family=sm.families.Binomial()).fit()
     if not ps.mle_retvals.get("converged", False) or not om.converged:
         raise RuntimeError("the propensity or outcome model did not converge (separation?); "
                            "simplify the covariates")
     e = np.clip(ps.predict(Xa), 0.0, 1.0)
-    odds = np.where(control, e / np.maximum(1 - e, 1e-300), 0.0)
-    worst = df.index[control & (odds > max_odds_weight)]
+    odds = np.where(comparison, e / np.maximum(1 - e, 1e-300), 0.0)
+    worst = df.index[comparison & (odds > max_odds_weight)]
     if len(worst):
         raise ValueError(
             f"{len(worst)} comparison people have propensity odds above {max_odds_weight} "
@@ -158,16 +162,16 @@ def aipw_att(
     resid = y - m0
     tau = float((t * resid - (1 - t) * odds * resid).sum() / n1)
     psi = (t * (resid - tau) - (1 - t) * odds * resid) / n1
-    se = float(np.sqrt(_sandwich(psi, codes, 1)[0, 0]))
+    se = float(np.sqrt(sandwich(psi, codes, 1)[0, 0]))
     p1 = float(y[t == 1].mean())
-    where = (f"cluster-robust on {cluster!r}" if cluster is not None else "robust (HC0)")
+    where = (f"cluster-robust on {cluster_col!r}" if cluster_col is not None else "robust (HC0)")
     label = (f"AIPW for the ATT (logit propensity, logistic outcome model in comparison group), "
              f"influence-function SE, {where}")
     n = len(y)
     return pd.DataFrame([
-        _row("risk_comparison", p1 - tau, np.nan, np.nan, np.nan, np.nan,
+        result_row("risk_comparison", p1 - tau, np.nan, np.nan, np.nan, np.nan,
              f"counterfactual risk of the treated; {label}", int(n1)),
-        _row("risk_treated", p1, np.nan, np.nan, np.nan, np.nan, "observed risk of the treated",
+        result_row("risk_treated", p1, np.nan, np.nan, np.nan, np.nan, "observed risk of the treated",
              int(n1)),
-        _row("risk_difference", tau, se, tau - z * se, tau + z * se, _p_value(tau, se), label, n),
+        result_row("risk_difference", tau, se, tau - z * se, tau + z * se, p_value(tau, se), label, n),
     ], columns=RESULT_COLUMNS)

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
 
-from .binary import _binary_column, _check_frame, _cluster_codes, _rows_text, _weight_column, _z
+from .common import survival_inputs, z_value
 
 CI_TRANSFORMS = ("log-log", "log")
 # Okabe-Ito colours (colour-blind safe) at distinct grey levels, plus distinct line styles, so the
@@ -44,30 +44,9 @@ TABLE_COLUMNS = ["group", "time", "survival", "std_error", "lower", "upper", "n_
                  "n_events", "n_censored", "weighted_at_risk", "weighted_events"]
 
 
-# --------------------------------------------------------------------------- input checks
-def _durations(df: pd.DataFrame, col: str) -> np.ndarray:
-    t = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
-    bad = df.index[~(np.isfinite(t) & (t >= 0))]
-    if len(bad):
-        raise ValueError(f"duration column {col!r} must be finite and >= 0; "
-                         f"rows {_rows_text(bad)} are not")
-    return t
-
-
-def _survival_inputs(df: pd.DataFrame, duration_col: str, event_col: str,
-                     weights_col: str | None, cluster_col: str | None,
-                     extra: Sequence[str | None] = ()):
-    """Checked arrays (time, event, weight, cluster codes or None)."""
-    _check_frame(df, [duration_col, event_col, weights_col, cluster_col, *extra])
-    t = _durations(df, duration_col)
-    e = _binary_column(df, event_col, "event")
-    w = _weight_column(df, weights_col)
-    return t, e, w, _cluster_codes(df, cluster_col)
-
-
 # --------------------------------------------------------------------------- core computations
 @dataclass(frozen=True)
-class _KMCore:
+class KMCore:
     """Weighted product-limit pieces on the unique observed times of one group."""
 
     times: np.ndarray     # unique observed times (events and censorings)
@@ -79,7 +58,7 @@ class _KMCore:
     u: np.ndarray         # per person: U_i once they have left, event_i/(Y-D)(T_i) - A(T_i)
 
 
-def _km_core(t: np.ndarray, e: np.ndarray, w: np.ndarray) -> _KMCore:
+def km_core(t: np.ndarray, e: np.ndarray, w: np.ndarray) -> KMCore:
     times, index = np.unique(t, return_inverse=True)
     n_t = len(times)
     leaving = np.bincount(index, weights=w, minlength=n_t)
@@ -93,10 +72,10 @@ def _km_core(t: np.ndarray, e: np.ndarray, w: np.ndarray) -> _KMCore:
         cum_a = np.cumsum(step)
         own = np.where(e > 0, 1.0 / remaining[index], 0.0)
         u = own - cum_a[index]  # inf/nan only where S has reached 0 (variance undefined there)
-    return _KMCore(times, at_risk, events, survival, cum_a, index, u)
+    return KMCore(times, at_risk, events, survival, cum_a, index, u)
 
 
-def _robust_var_survival(core: _KMCore, w: np.ndarray, codes: np.ndarray | None) -> np.ndarray:
+def _robust_var_survival(core: KMCore, w: np.ndarray, codes: np.ndarray | None) -> np.ndarray:
     """IJ variance of S(t) at ``core.times``, summed within clusters (person if codes is None)."""
     n_t = len(core.times)
     codes = np.arange(len(w)) if codes is None else np.asarray(codes)
@@ -162,8 +141,9 @@ class KaplanMeierByGroup:
         self.ci_transform = ci_transform
         self.variance = variance
 
-    def fit(self, df: pd.DataFrame, duration_col: str, event_col: str,
-            group_col: str) -> KaplanMeierByGroup:
+    def fit(self, df: pd.DataFrame, *, duration_col: str, event_col: str,
+            treatment_col: str = "treated") -> KaplanMeierByGroup:
+        """One curve per value of ``treatment_col`` (any number of groups; 1/0 usually)."""
         if self.ci_transform not in CI_TRANSFORMS:
             raise ValueError(f"ci_transform must be one of {CI_TRANSFORMS}, got {self.ci_transform!r}")
         if self.variance not in ("auto", "robust", "greenwood"):
@@ -171,24 +151,25 @@ class KaplanMeierByGroup:
         if self.variance == "greenwood" and (self.weights_col or self.cluster_col):
             raise ValueError("Greenwood intervals are not valid with weights or clusters; "
                              "use variance='auto' or 'robust'")
-        z = _z(self.alpha)
-        t, e, w, codes = _survival_inputs(df, duration_col, event_col, self.weights_col,
-                                          self.cluster_col, extra=[group_col])
-        groups = df[group_col].to_numpy()
+        z = z_value(self.alpha)
+        t, e, w, codes = survival_inputs(df, duration_col=duration_col, event_col=event_col,
+                                         weights_col=self.weights_col,
+                                         cluster_col=self.cluster_col, extra=[treatment_col])
+        groups = df[treatment_col].to_numpy()
         robust = self.variance == "robust" or (self.variance == "auto" and (
             self.weights_col is not None or self.cluster_col is not None))
         self.groups_ = list(pd.unique(np.sort(groups)))
-        self.duration_col, self.event_col, self.group_col = duration_col, event_col, group_col
+        self.duration_col, self.event_col, self.treatment_col = duration_col, event_col, treatment_col
         self._data = {}
         self.fitters_ = {}
         tables = []
         for g in self.groups_:
             if w[groups == g].sum() <= 0:
-                raise ValueError(f"group {g!r} of {group_col!r} has zero total weight")
+                raise ValueError(f"group {g!r} of {treatment_col!r} has zero total weight")
             # weight-0 people (e.g. unmatched) change neither the curve nor its variance, and are
             # not in the analysed sample, so they are not counted at risk either
             m = (groups == g) & (w > 0)
-            core = _km_core(t[m], e[m], w[m])
+            core = km_core(t[m], e[m], w[m])
             kmf = KaplanMeierFitter(alpha=self.alpha, label=str(g))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # lifelines' naive-variance warning: replaced here

@@ -17,27 +17,28 @@ import pandas as pd
 from lifelines.statistics import multivariate_logrank_test
 from scipy import stats
 
-from .binary import RESULT_COLUMNS, _row
-from .cox import _collapsed, efron_score_residuals
-from .kaplan_meier import _survival_inputs
+from .common import RESULT_COLUMNS, cluster_sums, result_row, survival_inputs
+from .cox import efron_score_residuals
 
 
 def logrank(
     df: pd.DataFrame,
+    *,
     duration_col: str,
     event_col: str,
-    group_col: str,
+    treatment_col: str = "treated",
     weights_col: str | None = None,
     cluster_col: str | None = None,
 ) -> pd.DataFrame:
     """One tidy row, term ``logrank``: ``estimate`` is the chi-square statistic, ``p_value`` its
     p-value; degrees of freedom and the variant are in ``method``; no interval (NaN)."""
-    t, e, w, codes = _survival_inputs(df, duration_col, event_col, weights_col, cluster_col,
-                                      extra=[group_col])
-    groups = df[group_col].to_numpy()
+    t, e, w, codes = survival_inputs(df, duration_col=duration_col, event_col=event_col,
+                                     weights_col=weights_col, cluster_col=cluster_col,
+                                     extra=[treatment_col])
+    groups = df[treatment_col].to_numpy()
     levels = list(pd.unique(np.sort(groups)))
     if len(levels) < 2:
-        raise ValueError(f"group column {group_col!r} has a single value {levels}; "
+        raise ValueError(f"treatment column {treatment_col!r} has a single value {levels}; "
                          "a log-rank test needs at least two groups")
     dof = len(levels) - 1
     if weights_col is None and cluster_col is None:
@@ -50,12 +51,12 @@ def logrank(
         r = efron_score_residuals(t[keep], e[keep], w[keep], X, np.zeros(dof))
         wr = w[keep][:, None] * r
         score = wr.sum(axis=0)
-        d = _collapsed(wr, None if codes is None else codes[keep])
+        d = cluster_sums(wr, None if codes is None else codes[keep])
         chi2 = float(score @ np.linalg.solve(d.T @ d, score))
         where = f"clustered on {cluster_col!r}" if cluster_col else "per person"
         wt = f"weights {weights_col!r}, " if weights_col else ""
         method = (f"robust score (log-rank) test from a Cox model at beta = 0, {wt}"
                   f"robust variance {where}; chi-square on {dof} df")
     p = float(stats.chi2.sf(chi2, dof))
-    return pd.DataFrame([_row("logrank", chi2, np.nan, np.nan, np.nan, p, method, len(t))],
+    return pd.DataFrame([result_row("logrank", chi2, np.nan, np.nan, np.nan, p, method, len(t))],
                         columns=RESULT_COLUMNS)

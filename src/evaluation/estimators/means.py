@@ -12,38 +12,39 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from .common import RESULT_COLUMNS, check_columns, rows_text, treatment_values, weight_array
+
 
 def mean_difference(
     df: pd.DataFrame,
-    outcome: str,
-    group: str,
-    weights: str | None = None,
-    cluster: str | None = None,
+    *,
+    outcome_col: str,
+    treatment_col: str = "treated",
+    weights_col: str | None = None,
+    cluster_col: str | None = None,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Rows ``mean_comparison``, ``mean_treated`` and ``mean_difference`` (programme minus comparison)."""
-    missing = [c for c in (outcome, group, weights, cluster) if c and c not in df.columns]
-    if missing:
-        raise ValueError(f"mean_difference: column(s) {missing} not in the data")
-    y = pd.to_numeric(df[outcome], errors="coerce").to_numpy(dtype=float)
-    g = pd.to_numeric(df[group], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(y) | ~np.isin(g, (0, 1))
-    if bad.any():
-        rows = df.index[bad][:5].tolist()
-        raise ValueError(f"mean_difference: '{outcome}' must be a number and '{group}' 0/1; "
-                         f"{int(bad.sum())} row(s) are not, e.g. {rows}")
-    if g.min() == g.max():
-        raise ValueError(f"mean_difference: '{group}' has only one group")
-    w = np.ones(len(df)) if weights is None else df[weights].to_numpy(dtype=float)
+    check_columns(df, [outcome_col, treatment_col, weights_col, cluster_col])
+    y = pd.to_numeric(df[outcome_col], errors="coerce").to_numpy(dtype=float)
+    bad = df.index[~np.isfinite(y)]
+    if len(bad):
+        raise ValueError(f"outcome column {outcome_col!r} must be a number; rows "
+                         f"{rows_text(bad)} are not")
+    g = treatment_values(df, treatment_col)
+    w = weight_array(df, weights_col)
     X = np.column_stack([np.ones(len(df)), g])
     model = sm.WLS(y, X, weights=w)
-    if cluster is not None:
-        codes = pd.factorize(df[cluster])[0]
+    if cluster_col is not None:
+        # unsorted codes, as before: the sandwich sums clusters in this order (last-bit identical)
+        codes = pd.factorize(df[cluster_col])[0]
         fit = model.fit(cov_type="cluster", cov_kwds={"groups": codes})
-        method = "weighted least squares, cluster-robust" if weights else "least squares, cluster-robust"
+        method = ("weighted least squares, cluster-robust" if weights_col
+                  else "least squares, cluster-robust")
     else:
         fit = model.fit(cov_type="HC0")
-        method = "weighted least squares, robust (HC0)" if weights else "least squares, robust (HC0)"
+        method = ("weighted least squares, robust (HC0)" if weights_col
+                  else "least squares, robust (HC0)")
     z = stats.norm.ppf(1 - alpha / 2)
     b0, b1 = fit.params
     cov = fit.cov_params()
@@ -57,4 +58,4 @@ def mean_difference(
         rows.append({"term": term, "estimate": float(est), "std_error": se,
                      "lower": float(est - z * se), "upper": float(est + z * se), "p_value": p,
                      "method": method, "n": int(len(df))})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)

@@ -38,6 +38,7 @@ def holm_adjust(p_values: Sequence[float] | np.ndarray | pd.Series) -> np.ndarra
 
 def adjust_secondaries(
     results: pd.DataFrame,
+    *,
     headline: str,
     outcome_col: str = "outcome",
     p_col: str = "p_value",

@@ -26,11 +26,18 @@ import pandas as pd
 from lifelines import KaplanMeierFitter
 from lifelines.utils import restricted_mean_survival_time
 
-from .binary import RESULT_COLUMNS, _group_column, _p_value, _row, _z
-from .kaplan_meier import _km_core, _KMCore, _survival_inputs
+from .common import (
+    RESULT_COLUMNS,
+    p_value,
+    result_row,
+    survival_inputs,
+    treatment_values,
+    z_value,
+)
+from .kaplan_meier import KMCore, km_core
 
 
-def _areas(core: _KMCore, tau: float):
+def _areas(core: KMCore, tau: float):
     """Knots 0 < t_1 < ... < tau and the step values of S and S*A on each interval."""
     inside = core.times < tau
     knots = np.r_[0.0, core.times[inside], tau]
@@ -39,7 +46,7 @@ def _areas(core: _KMCore, tau: float):
     return knots, s_steps, a_steps, inside
 
 
-def _rmst_greenwood_var(core: _KMCore, tau: float) -> float:
+def _rmst_greenwood_var(core: KMCore, tau: float) -> float:
     knots, s_steps, _, inside = _areas(core, tau)
     pieces = s_steps * np.diff(knots)
     tail = pieces[::-1].cumsum()[::-1][1:]  # int_{t_j}^tau S for each t_j < tau
@@ -49,7 +56,7 @@ def _rmst_greenwood_var(core: _KMCore, tau: float) -> float:
     return float(terms.sum())
 
 
-def _rmst_influence(core: _KMCore, w: np.ndarray, tau: float) -> np.ndarray:
+def _rmst_influence(core: KMCore, w: np.ndarray, tau: float) -> np.ndarray:
     """w_i dRMST/dw_i for each person: int_0^{T_i^tau} S A dt - u_i int_{T_i^tau}^tau S dt."""
     knots, s_steps, a_steps, _ = _areas(core, tau)
     width = np.diff(knots)
@@ -70,9 +77,10 @@ def _collapse(values: np.ndarray, codes: np.ndarray | None) -> float:
 
 def rmst_effect(
     df: pd.DataFrame,
+    *,
     duration_col: str,
     event_col: str,
-    group_col: str,
+    treatment_col: str = "treated",
     tau: float = 365.0,
     weights_col: str | None = None,
     cluster_col: str | None = None,
@@ -80,22 +88,24 @@ def rmst_effect(
 ) -> pd.DataFrame:
     """RMST up to ``tau`` in each group (1 = programme, 0 = comparison), their difference and ratio.
 
-    Rows: ``rmst_treated``, ``rmst_control``, ``rmst_difference`` (treated - control, days; p for 0),
+    Rows: ``rmst_treated``, ``rmst_comparison``, ``rmst_difference`` (treated - comparison, days;
+    p for 0),
     ``rmst_ratio`` (std_error on the log scale; p for 1). Variance as in the module docstring.
     """
     if not np.isfinite(tau) or tau <= 0:
         raise ValueError(f"tau (the RMST horizon) must be a positive number of days, got {tau}")
-    t, e, w, codes = _survival_inputs(df, duration_col, event_col, weights_col, cluster_col,
-                                      extra=[group_col])
-    g = _group_column(df, group_col)
-    z = _z(alpha)
+    t, e, w, codes = survival_inputs(df, duration_col=duration_col, event_col=event_col,
+                                     weights_col=weights_col, cluster_col=cluster_col,
+                                     extra=[treatment_col])
+    g = treatment_values(df, treatment_col)
+    z = z_value(alpha)
     robust = weights_col is not None or cluster_col is not None
     est, var, infl, counts = {}, {}, {}, {}
     for value in (1, 0):
         m = g == value
         if w[m].sum() <= 0:
-            raise ValueError(f"group {value} of {group_col!r} has zero total weight")
-        core = _km_core(t[m], e[m], w[m])
+            raise ValueError(f"group {value} of {treatment_col!r} has zero total weight")
+        core = km_core(t[m], e[m], w[m])
         kmf = KaplanMeierFitter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # naive-variance warning: we do not use its variance
@@ -123,17 +133,17 @@ def rmst_effect(
     method = f"RMST to {tau:g}; {label}"
     n = len(t)
     rows = []
-    for value, term in ((1, "rmst_treated"), (0, "rmst_control")):
+    for value, term in ((1, "rmst_treated"), (0, "rmst_comparison")):
         se = np.sqrt(var[value])
-        rows.append(_row(term, est[value], se, est[value] - z * se, est[value] + z * se, np.nan,
+        rows.append(result_row(term, est[value], se, est[value] - z * se, est[value] + z * se, np.nan,
                          method, counts[value]))
     diff = est[1] - est[0]
     se = np.sqrt(var_diff)
-    rows.append(_row("rmst_difference", diff, se, diff - z * se, diff + z * se,
-                     _p_value(diff, se), method, n))
+    rows.append(result_row("rmst_difference", diff, se, diff - z * se, diff + z * se,
+                     p_value(diff, se), method, n))
     log_ratio = np.log(est[1] / est[0])
     se = np.sqrt(var_log_ratio)
-    rows.append(_row("rmst_ratio", np.exp(log_ratio), se, np.exp(log_ratio - z * se),
-                     np.exp(log_ratio + z * se), _p_value(log_ratio, se),
+    rows.append(result_row("rmst_ratio", np.exp(log_ratio), se, np.exp(log_ratio - z * se),
+                     np.exp(log_ratio + z * se), p_value(log_ratio, se),
                      f"{method}; std_error is of log ratio", n))
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
