@@ -60,11 +60,13 @@ def _effects(frame: pd.DataFrame, weights: str | None, cluster: str | None
     from evaluation.estimators.binary import binary_effect
     from evaluation.estimators.cox import cox_effect
 
-    cox = cox_effect(frame, "duration_days", "event", "treated", weights_col=weights,
+    cox = cox_effect(frame, duration_col="duration_days", event_col="event", treatment_col="treated",
+                     weights_col=weights,
                      cluster_col=cluster)
     complete = frame.loc[frame["eligible_for_readout"].astype(bool)].copy()
     complete["reoffended"] = complete["reoffended"].astype(int)
-    binary = binary_effect(complete, "reoffended", "treated", weights=weights, cluster=cluster)
+    binary = binary_effect(complete, outcome_col="reoffended", treatment_col="treated",
+                           weights_col=weights, cluster_col=cluster)
     return {"hazard_ratio": _estimate_row(cox, "hazard_ratio"),
             "risk_difference": _estimate_row(binary, "risk_difference")}
 

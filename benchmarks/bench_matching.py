@@ -60,7 +60,7 @@ def main() -> None:
 
     # sanity: the rules held
     p = m.pairs_
-    assert p["control_index"].is_unique and p["distance"].max() <= m.caliper_
+    assert p["comparison_index"].is_unique and p["distance"].max() <= m.caliper_
     s = m.summary_.set_index("quantity")["value"]
     result = {
         "task": "1:1 NN matching on logit PS, caliper 0.2 SD, without replacement",

@@ -252,10 +252,10 @@ class ProgrammeReport:
                        f"groups before matching; {outside} people lie outside the common support.")
         save_figure(fig, overlap_path, overlap_alt)
         plt.close(fig)
-        table = after[["covariate", "level", "mean_treated", "mean_control", "smd",
+        table = after[["covariate", "level", "mean_treated", "mean_comparison", "smd",
                        "variance_ratio", "status"]].copy()
         table = table.rename(columns={"mean_treated": "programme mean",
-                                      "mean_control": "comparison mean (weighted)"})
+                                      "mean_comparison": "comparison mean (weighted)"})
         before = ev.balance_before.set_index(["covariate", "level"])["smd"]
         table.insert(4, "smd before", before.reindex(
             pd.MultiIndex.from_frame(after[["covariate", "level"]])).to_numpy())

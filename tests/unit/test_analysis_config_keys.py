@@ -54,9 +54,11 @@ def test_clustering_on_the_person_changes_the_standard_error():
     frame = _matched(["t1", "c", "t2", "c", "t3", "d", "t4", "e"]).assign(
         treated=[1, 0] * 4, duration_days=[30, 200, 90, 150, 365, 40, 120, 365],
         event=[1, 1, 1, 1, 0, 1, 1, 0], weight=1.0)
-    by_set = cox_effect(frame, "duration_days", "event", "treated", weights_col="weight",
+    by_set = cox_effect(frame, duration_col="duration_days", event_col="event", treatment_col="treated",
+                        weights_col="weight",
                         cluster_col="match_set").iloc[0]
-    by_person = cox_effect(frame, "duration_days", "event", "treated", weights_col="weight",
+    by_person = cox_effect(frame, duration_col="duration_days", event_col="event", treatment_col="treated",
+                        weights_col="weight",
                            cluster_col="person_id").iloc[0]
     assert by_set["estimate"] == pytest.approx(by_person["estimate"], rel=1e-12)
     assert by_set["std_error"] != pytest.approx(by_person["std_error"], rel=1e-6)

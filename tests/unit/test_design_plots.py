@@ -24,7 +24,7 @@ def _data():
 
 def test_love_plot_markers_differ():
     d = _data()
-    before, after = balance_table(d, ["x", "area"]), balance_table(d, ["x", "area"], weights="w")
+    before, after = balance_table(d, ["x", "area"]), balance_table(d, ["x", "area"], weights_col="w")
     fig, ax = plt.subplots()
     out = love_plot(before, after, ax=ax)
     assert out is ax

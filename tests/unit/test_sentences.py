@@ -360,7 +360,7 @@ def test_power_sentence_from_an_mde_table():
     # the "decrease" row: risk difference -0.083 is 8.3 per 100, rounded up to 9
     table = pd.DataFrame({"direction": ["decrease", "increase"],
                           "risk_difference": [-0.083, 0.09], "n_treated": [242, 242],
-                          "n_control": [726, 726], "power": [0.8, 0.8], "alpha": [0.05, 0.05]})
+                          "n_comparison": [726, 726], "power": [0.8, 0.8], "alpha": [0.05, 0.05]})
     assert power_sentence(table) == power_sentence(8.3, 242, 726)
     assert "a difference of 9 or more" in power_sentence(table)
     with pytest.raises(ValueError, match="give n_treated"):

@@ -180,7 +180,7 @@ def test_cli_analyse_runs_every_estimator_on_an_analysis_file(tmp_path):
     terms = set(pd.read_csv(out)["term"])
     assert {"hazard_ratio", "risk_difference", "rate_ratio", "rmst_difference"} <= terms
     typo = tmp_path / "typo.yaml"
-    typo.write_text(spec.read_text().replace("binary_outcome:", "binary_outcom:"))
+    typo.write_text(spec.read_text().replace("outcome_col:", "outcome_coll:"))
     bad = subprocess.run([sys.executable, "-m", "evaluation", "analyse", "--file", str(path),
                           "--spec", str(typo)], capture_output=True, text=True)
-    assert bad.returncode == 2 and "binary_outcom" in bad.stderr
+    assert bad.returncode == 2 and "outcome_coll" in bad.stderr

@@ -28,6 +28,7 @@ def before_during_analysis(analysis: pd.DataFrame, treated_all: pd.DataFrame, ex
     per_person = per_person.loc[per_person["days_during"] > 0]
     groups = before_during_table(per_person.assign(
         group=np.where(per_person["treated"] == 1, "programme", "comparison")), by="group")
-    did = did_before_during(per_person, "offences_before_pa", "offences_during_pa", "treated",
-                            weights=weights, cluster=cluster)
+    did = did_before_during(per_person, before_col="offences_before_pa",
+                            during_col="offences_during_pa", treatment_col="treated",
+                            weights_col=weights, cluster_col=cluster)
     return {"idiom_table": before_during_table(everyone), "by_group": groups, "did": did}

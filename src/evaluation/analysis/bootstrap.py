@@ -29,7 +29,8 @@ class DesignReplicate:
         sample["propensity"] = model.propensity_.to_numpy()
         out, _ = apply_design(sample, self.config, Attrition(group_col="group"))
         matched = out.loc[out["weight"] > 0]
-        hr = cox_effect(matched, "duration_days", "event", "treated", weights_col="weight",
+        hr = cox_effect(matched, duration_col="duration_days", event_col="event",
+                        treatment_col="treated", weights_col="weight",
                         cluster_col="cluster").iloc[0]["estimate"]
         complete = matched.loc[matched["eligible_for_readout"].astype(bool)]
         w = complete["weight"].to_numpy(dtype=float)

@@ -38,11 +38,13 @@ def frequency_effect(df: pd.DataFrame, weights: str | None, cluster: str | None)
     it does not converge, and the Poisson model with a robust interval is the right model.
     """
     try:
-        return count_effect(df, "n_reoffences", "treated", exposure="days_at_risk",
-                            model="negative_binomial", weights=weights, cluster=cluster)
+        return count_effect(df, outcome_col="n_reoffences", treatment_col="treated",
+                            exposure_col="days_at_risk", model="negative_binomial",
+                            weights_col=weights, cluster_col=cluster)
     except RuntimeError:
-        return count_effect(df, "n_reoffences", "treated", exposure="days_at_risk",
-                            model="poisson", weights=weights, cluster=cluster)
+        return count_effect(df, outcome_col="n_reoffences", treatment_col="treated",
+                            exposure_col="days_at_risk", model="poisson",
+                            weights_col=weights, cluster_col=cluster)
 
 
 def _exclusions(analysis: pd.DataFrame, complete: pd.DataFrame,
@@ -70,14 +72,17 @@ def estimate_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weights: s
     # time at risk and carry no information about the rate (counted in ``exclusions``).
     at_liberty = complete.loc[complete["days_at_risk"] > 0]
     details = {
-        "binary": binary_effect(complete, "reoffended", "treated", weights=weights,
-                                cluster=cluster),
+        "binary": binary_effect(complete, outcome_col="reoffended", treatment_col="treated",
+                                weights_col=weights, cluster_col=cluster),
         "frequency": frequency_effect(at_liberty, weights, cluster),
-        "cox": cox_effect(analysis, "duration_days", "event", "treated", weights_col=weights,
+        "cox": cox_effect(analysis, duration_col="duration_days", event_col="event",
+                          treatment_col="treated", weights_col=weights,
                           cluster_col=cluster),
-        "rmst": rmst_effect(analysis, "duration_days", "event", "treated", tau=tau,
+        "rmst": rmst_effect(analysis, duration_col="duration_days", event_col="event",
+                            treatment_col="treated", tau=tau,
                             weights_col=weights, cluster_col=cluster),
-        "cost": mean_difference(complete, "cost", "treated", weights=weights, cluster=cluster),
+        "cost": mean_difference(complete, outcome_col="cost", treatment_col="treated",
+                                weights_col=weights, cluster_col=cluster),
     }
     table = pd.DataFrame([_pick(details[m.family], m.term, m.key) for m in MEASURES])
     table["measures"] = [m.measures for m in MEASURES]

@@ -92,15 +92,17 @@ def evaluate_programme(config: ProgrammeConfig, extract: Extract,
     everyone = derive_analysis_outcomes(design.frame, extract, config, window, attrition=None)
     unadjusted, _ = estimate_effects(everyone, config, weights=None, cluster=None)
     km = KaplanMeierByGroup(weights_col=weights, cluster_col=cluster).fit(
-        analysis, "duration_days", "event", "treated")
-    details["logrank"] = logrank(analysis, "duration_days", "event", "treated",
+        analysis, duration_col="duration_days", event_col="event", treatment_col="treated")
+    details["logrank"] = logrank(analysis, duration_col="duration_days", event_col="event", treatment_col="treated",
                                  weights_col=weights, cluster_col=cluster)
-    ph = ph_check(analysis, "duration_days", "event", "treated", weights_col=weights,
+    ph = ph_check(analysis, duration_col="duration_days", event_col="event", treatment_col="treated",
+                  weights_col=weights,
                   cluster_col=cluster)
     complete = analysis.loc[analysis["eligible_for_readout"].astype(bool)]
     details["adjusted"] = adjusted_effect(
-        complete.assign(reoffended=complete["reoffended"].astype(int)), "reoffended", "treated",
-        covariates=numeric_covariates(complete, config), weights=weights, cluster=cluster)
+        complete.assign(reoffended=complete["reoffended"].astype(int)), outcome_col="reoffended",
+        treatment_col="treated", covariates=numeric_covariates(complete, config),
+        weights_col=weights, cluster_col=cluster)
     readouts = readout_table(design.analysis_set, extract, config, weights, cluster)
     sensitivity = headline_sensitivity(estimates, analysis)
     bd = (before_during_analysis(analysis, design.cohort.treated, extract, weights, cluster)

@@ -17,7 +17,8 @@ def readouts(frame: pd.DataFrame, extract: Extract, config: ProgrammeConfig,
     rows = []
     for window in config.outcomes.readouts:
         out = derive_analysis_outcomes(frame, extract, config, window, attrition=None)
-        hr = cox_effect(out, "duration_days", "event", "treated", weights_col=weights,
+        hr = cox_effect(out, duration_col="duration_days", event_col="event", treatment_col="treated",
+                        weights_col=weights,
                         cluster_col=cluster).iloc[0]
         complete = out.loc[out["eligible_for_readout"].astype(bool)]
         row = {"window_days": window, "hazard_ratio": hr["estimate"], "hr_lower": hr["lower"],
@@ -25,8 +26,8 @@ def readouts(frame: pd.DataFrame, extract: Extract, config: ProgrammeConfig,
                "n_events": int(out["event"].sum()), "n_complete": int(len(complete))}
         if complete["treated"].nunique() == 2 and complete["reoffended"].sum() > 0:
             b = binary_effect(complete.assign(reoffended=complete["reoffended"].astype(int)),
-                              "reoffended", "treated", weights=weights,
-                              cluster=cluster).set_index("term")
+                              outcome_col="reoffended", treatment_col="treated",
+                              weights_col=weights, cluster_col=cluster).set_index("term")
             row.update(risk_treated=b.loc["risk_treated", "estimate"],
                        risk_comparison=b.loc["risk_comparison", "estimate"],
                        risk_difference=b.loc["risk_difference", "estimate"],

@@ -100,7 +100,8 @@ def apply_design(frame: pd.DataFrame, config: ProgrammeConfig, attrition: Attrit
             STAGE_DESIGN)
     if design.method == "matching":
         matcher = NearestNeighbourMatcher(caliper=design.caliper, ratio=design.ratio,
-                                          replace=design.replace, exact=tuple(design.exact))
+                                          replace=design.replace, exact=tuple(design.exact),
+                                          estimand=design.estimand)
         matcher.fit(frame, propensity_col="propensity", treatment_col="treated",
                     attrition=attrition)
         out = matcher.transform(frame)
@@ -131,7 +132,7 @@ def judge_balance(frame: pd.DataFrame, config: ProgrammeConfig,
                   weights: str | None) -> pd.DataFrame:
     """Standardised differences of every covariate, each marked ok / flag / fail."""
     table = balance_table(frame, config.covariates.include, treatment_col="treated",
-                          weights=weights, categorical=config.covariates.categorical)
+                          weights_col=weights, categorical=config.covariates.categorical)
     b = config.balance
     return balance_status(table, ok=b.smd_good, fail=b.smd_fail,
                           variance_ratio_range=(b.variance_ratio_min, b.variance_ratio_max))
@@ -142,7 +143,8 @@ def design_power(analysis: pd.DataFrame, config: ProgrammeConfig) -> pd.DataFram
     n1 = int((analysis["treated"] == 1).sum())
     n0 = int(((analysis["treated"] == 0) & (analysis["weight"] > 0)).sum())
     rate = config.power.baseline_rate
-    mde = minimum_detectable_effect(n1, n0, rate, alpha=config.power.alpha,
+    mde = minimum_detectable_effect(n_treated=n1, n_comparison=n0, baseline_rate=rate,
+                                    alpha=config.power.alpha,
                                     power=config.power.power)
     mde.insert(0, "measure", "reoffending rate")
     mdhr = minimum_detectable_hazard_ratio(n=n1 + n0, event_probability=rate,
@@ -187,5 +189,5 @@ def build_design(config: ProgrammeConfig, extract: Extract) -> Design:
         cohort=cohort, frame=design_frame, propensity=model, summary=summary,
         balance_before=judge_balance(design_frame, config, weights=None),
         balance_after=judge_balance(design_frame, config, weights="weight"),
-        support=common_support(design_frame, "propensity", "treated"),
+        support=common_support(design_frame, propensity_col="propensity", treatment_col="treated"),
         power=design_power(design_frame.loc[design_frame["weight"] > 0], config))

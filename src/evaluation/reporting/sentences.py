@@ -386,7 +386,7 @@ def power_sentence(
             raise ValueError("the MDE table needs exactly one row with direction 'decrease'")
         row = rows.iloc[0]
         mde = 100 * abs(float(row["risk_difference"]))
-        n_treated, n_comparison = int(row["n_treated"]), int(row["n_control"])
+        n_treated, n_comparison = int(row["n_treated"]), int(row["n_comparison"])
         power, alpha = float(row["power"]), float(row["alpha"])
     if n_treated is None or n_comparison is None:
         raise ValueError("give n_treated and n_comparison (or the minimum_detectable_effect table)")
