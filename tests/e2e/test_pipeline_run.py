@@ -137,6 +137,11 @@ def test_kernel_runs_this_interpreter_despite_other_kernelspecs(first: FirstRun)
     assert json.loads(first.wr_results)["python_executable"] == sys.executable
 
 
+def test_kernel_draws_figures_off_screen(first: FirstRun) -> None:
+    # the pipeline, not library code, chooses matplotlib's backend
+    assert json.loads(first.wr_results)["mpl_backend"] == "Agg"
+
+
 def test_outputs_collected(first: FirstRun) -> None:
     wr = first.summary["wr"]
     rel = sorted(p.relative_to(wr.output_dir).as_posix() for p in wr.outputs)

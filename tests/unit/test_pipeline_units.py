@@ -20,16 +20,11 @@ from paths import FIXTURES_DIR, REPO
 
 from evaluation.pipeline import cache
 from evaluation.pipeline.index import SYNTHETIC_NOTICE, png_description, write_index
+from evaluation.pipeline.jobs import JobResult, ReportJob, RunSummary
+from evaluation.pipeline.kernel import write_kernelspec
 from evaluation.pipeline.manifest import build_manifest
-from evaluation.pipeline.run import (
-    JobResult,
-    ReportJob,
-    RunSummary,
-    _jsonable,
-    git_state,
-    run_reports,
-    write_kernelspec,
-)
+from evaluation.pipeline.provenance import git_state, jsonable
+from evaluation.pipeline.runner import run_reports
 
 FIXTURES = FIXTURES_DIR / "notebooks"
 REPO = REPO
@@ -105,11 +100,11 @@ def test_package_versions_cover_direct_dependencies() -> None:
 
 
 def test_parameters_made_injectable() -> None:
-    got = _jsonable({"p": Path("/data/x.csv"), "k": np.int64(3), "t": (1, 2.5)}, "params")
+    got = jsonable({"p": Path("/data/x.csv"), "k": np.int64(3), "t": (1, 2.5)}, "params")
     assert got == {"p": "/data/x.csv", "k": 3, "t": [1, 2.5]}
     assert type(got["k"]) is int
     with pytest.raises(ValueError, match=r"params\['when'\] has type object"):
-        _jsonable({"when": object()}, "params")
+        jsonable({"when": object()}, "params")
 
 
 def test_bad_job_definitions_raise(tmp_path: Path) -> None:

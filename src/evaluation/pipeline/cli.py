@@ -1,4 +1,4 @@
-"""`evaluation run`: one report per programme, the IOM before/after report, then the summary.
+"""`evaluation run`: one report per programme, its companion reports, then the summary.
 
 Configuration overrides are validated before any notebook starts, so a misspelled key fails in
 a second with a message naming it, not after minutes of computing.
@@ -7,21 +7,50 @@ a second with a message naming it, not after minutes of computing.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from evaluation.pipeline.index import write_index
-from evaluation.pipeline.manifest import build_manifest
-from evaluation.pipeline.run import ReportJob, RunSummary, run_reports
+from evaluation.pipeline.jobs import ReportJob, RunSummary
+from evaluation.pipeline.runner import run_pipeline
 
 REPO = Path(__file__).resolve().parents[3]
 NOTEBOOKS = REPO / "notebooks"
 PROGRAMME_NOTEBOOK = NOTEBOOKS / "programme_evaluation.ipynb"
-IOM_NOTEBOOK = NOTEBOOKS / "iom_before_after.ipynb"
 SUMMARY_NOTEBOOK = NOTEBOOKS / "summary.ipynb"
-IOM_REPORT = "iom_before_after"
 SUMMARY_REPORT = "summary"
+
+
+@dataclass(frozen=True)
+class CompanionReport:
+    """A further report drawn from one programme's evaluation by a notebook of its own.
+
+    It is made for the programme configuration ``<name>`` when ``notebooks/<name>_<suffix>.ipynb``
+    exists and ``wanted(config)`` is true; it is called ``<name>_<suffix>``. A new companion is
+    a notebook and a row here, not a branch on a programme's name.
+    """
+
+    suffix: str
+    wanted: Callable[[Any], bool] = lambda config: True
+
+    def notebook(self, name: str) -> Path:
+        return NOTEBOOKS / f"{name}_{self.suffix}.ipynb"
+
+    def report_name(self, name: str) -> str:
+        return f"{name}_{self.suffix}"
+
+
+def _asks_for_before_during(config: Any) -> bool:
+    # `outcomes.before_during` (when the configuration has that key) switches the report off
+    return bool(getattr(config.outcomes, "before_during", True))
+
+
+#: The companion reports: today the before/after report of a programme with such a notebook.
+COMPANION_REPORTS: tuple[CompanionReport, ...] = (
+    CompanionReport("before_after", _asks_for_before_during),
+)
 
 
 def _data_files(data_dir: Path) -> list[Path]:
@@ -31,7 +60,7 @@ def _data_files(data_dir: Path) -> list[Path]:
 
 def programme_jobs(programmes: list[str], data_dir: Path, reports_dir: Path,
                    overrides: list[str]) -> list[ReportJob]:
-    """The programme reports (and the IOM before/after report when IOM is included)."""
+    """The programme reports, each followed by its companion reports (:data:`COMPANION_REPORTS`)."""
     from evaluation.config import load_programme_config
 
     inputs = _data_files(data_dir) + [REPO / "data" / "reference" / "unit_costs.csv"]
@@ -42,14 +71,17 @@ def programme_jobs(programmes: list[str], data_dir: Path, reports_dir: Path,
             config.with_overrides(list(overrides))  # fail now, naming the key, if it is wrong
         params = {"programme": name, "data_dir": str(data_dir), "overrides": list(overrides),
                   "config_path": str(config.source)}
+        job_inputs = [*inputs, config.source]
         jobs.append(ReportJob(name=name, notebook=PROGRAMME_NOTEBOOK, parameters=params,
-                              inputs=[*inputs, config.source],
-                              output_dir=reports_dir / name))
-        if config.programme == "iom" and name == "iom":
-            params = {k: v for k, v in params.items() if k != "programme"}
-            jobs.append(ReportJob(name=IOM_REPORT, notebook=IOM_NOTEBOOK, parameters=params,
-                                  inputs=[*inputs, config.source],
-                                  output_dir=reports_dir / IOM_REPORT))
+                              inputs=job_inputs, output_dir=reports_dir / name))
+        for companion in COMPANION_REPORTS:
+            notebook = companion.notebook(name)
+            if not (notebook.is_file() and companion.wanted(config)):
+                continue
+            report = companion.report_name(name)
+            jobs.append(ReportJob(name=report, notebook=notebook,
+                                  parameters={k: v for k, v in params.items() if k != "programme"},
+                                  inputs=job_inputs, output_dir=reports_dir / report))
     return jobs
 
 
@@ -58,11 +90,6 @@ def summary_job(programmes: list[str], reports_dir: Path) -> ReportJob:
     return ReportJob(name=SUMMARY_REPORT, notebook=SUMMARY_NOTEBOOK,
                      parameters={"reports_dir": str(reports_dir), "programmes": programmes},
                      inputs=inputs, output_dir=reports_dir / SUMMARY_REPORT)
-
-
-def _merge(first: RunSummary, second: RunSummary) -> RunSummary:
-    return dataclasses.replace(first, jobs=first.jobs + second.jobs, finished=second.finished,
-                               duration_s=first.duration_s + second.duration_s)
 
 
 def run_from_cli(args: argparse.Namespace) -> int:
@@ -84,17 +111,17 @@ def run_from_cli(args: argparse.Namespace) -> int:
     except (ExtractError, ConfigError, FileNotFoundError) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
-    synthetic = bool(metadata.get("synthetic", False))
+
+    def the_summary(first: RunSummary) -> list[ReportJob]:
+        done = [p for p in programmes if first[p].status != "failed"]
+        return [summary_job(done, reports_dir)] if done else []
+
     print(f"Running {len(jobs)} report(s) on {data_dir} with {args.workers} worker(s)...")
-    summary = run_reports(jobs, reports_dir, max_workers=args.workers, force=args.force)
-    done = [p for p in programmes if summary[p].status != "failed"]
-    if len(done) >= 1:
-        summary = _merge(summary, run_reports([summary_job(done, reports_dir)], reports_dir,
-                                              max_workers=1, force=args.force))
-    build_manifest(summary, reports_dir, synthetic=synthetic, seed=metadata.get("seed"),
-                   extra={"data_dir": str(data_dir), "overrides": list(args.overrides),
-                          "extract": metadata})
-    index = write_index(summary, reports_dir, synthetic=synthetic)
+    summary = run_pipeline(
+        jobs, reports_dir, synthetic=bool(metadata.get("synthetic", False)),
+        seed=metadata.get("seed"), then=the_summary, max_workers=args.workers, force=args.force,
+        extra={"data_dir": str(data_dir), "overrides": list(args.overrides), "extract": metadata},
+    )
     print(summary.describe())
-    print(f"Open {index}")
+    print(f"Open {reports_dir / 'index.html'}")
     return summary.exit_code

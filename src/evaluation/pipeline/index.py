@@ -13,8 +13,8 @@ import struct
 from pathlib import Path
 from urllib.parse import quote
 
+from evaluation.pipeline.jobs import JobResult, RunSummary
 from evaluation.pipeline.manifest import MANIFEST_NAME
-from evaluation.pipeline.run import JobResult, RunSummary
 
 INDEX_NAME = "index.html"
 SYNTHETIC_NOTICE = (

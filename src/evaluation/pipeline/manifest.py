@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.pipeline import cache
-from evaluation.pipeline.run import JobResult, RunSummary, git_state
+from evaluation.pipeline.jobs import JobResult, RunSummary
+from evaluation.pipeline.provenance import git_state
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
