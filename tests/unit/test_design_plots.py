@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from evaluation.design import balance_table
-from evaluation.design.plots import love_plot, overlap_plot
+from evaluation.reporting.figures import love_plot, overlap_plot
 
 
 def _data():
@@ -25,7 +22,8 @@ def _data():
 def test_love_plot_markers_differ():
     d = _data()
     before, after = balance_table(d, ["x", "area"]), balance_table(d, ["x", "area"], weights_col="w")
-    fig, ax = plt.subplots()
+    fig = Figure()
+    ax = fig.subplots()
     out = love_plot(before, after, ax=ax)
     assert out is ax
     lines = [ln for ln in ax.get_lines() if ln.get_marker() not in ("None", None, "")]
@@ -33,16 +31,14 @@ def test_love_plot_markers_differ():
     assert lines[0].get_markerfacecolor() != lines[1].get_markerfacecolor()
     assert np.allclose(lines[0].get_xdata(), before["smd"].abs())
     assert [t.get_text() for t in ax.get_yticklabels()] == ["x", "area[a]", "area[b]"]
-    plt.close(fig)
 
 
 def test_overlap_plot_mirrored():
     d = _data()
-    fig, ax = plt.subplots()
+    fig = Figure()
+    ax = fig.subplots()
     assert overlap_plot(d, ax=ax) is ax
     heights = [p.get_height() for p in ax.patches]
     assert max(heights) > 0 and min(heights) < 0  # programme above, comparison below
-    plt.close(fig)
     ax2 = overlap_plot(d, weights="w")
     assert ax2.get_xlabel() == "propensity score"
-    plt.close(ax2.figure)

@@ -155,3 +155,11 @@ def test_suppressed_table_renders_clean_and_raw_table_does_not():
     # Dudley 4 primary; the row and column subtractions force 40, 30 and 50 out too (2x2 block)
     assert list(shown.loc["Dudley"]) == ["[c]", "[c]", 44]
     assert scan_report(shown.to_html()) == []
+
+
+def test_a_hash_that_starts_with_a_digit_is_not_a_count():
+    page = ("<table><thead><tr><th>file</th><th>SHA-256</th></tr></thead><tbody>"
+            "<tr><td>offences.parquet</td><td>4a8c3837dc93</td></tr>"
+            "<tr><td>offences (people)</td><td>4</td></tr></tbody></table>")
+    found = scan_report(page)
+    assert [f.text for f in found] == ["4"]

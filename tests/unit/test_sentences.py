@@ -4,25 +4,26 @@ import pandas as pd
 import pytest
 
 from evaluation.cohort.attrition import Attrition
-from evaluation.reporting.sentences import (
-    attrition_sentence,
-    balance_sentence,
-    can_say,
-    cannot_say,
-    change_sentence,
+from evaluation.reporting.claims import can_say, cannot_say
+from evaluation.reporting.numbers import (
     count_phrase,
     format_away,
     format_number,
     format_percent,
     format_rate,
-    frequency_sentence,
-    hazard_ratio_sentence,
     horizon_phrase,
     indefinite_article,
     join_words,
     number_to_words,
-    per_hundred_sentence,
     plural,
+)
+from evaluation.reporting.sentences import (
+    attrition_sentence,
+    balance_sentence,
+    change_sentence,
+    frequency_sentence,
+    hazard_ratio_sentence,
+    per_hundred_sentence,
     power_sentence,
     rate_ratio_sentence,
     rmst_sentence,
@@ -373,3 +374,14 @@ def test_attrition_sentence_withholds_analysed_when_it_is_the_next_smallest():
     assert attrition_sentence(_ledger(50, 5, 0), people_phrase="people referred") == (
         "Of 50 people referred, a withheld number were analysed; the others were excluded "
         "(less than a year of follow-up: fewer than 10).")
+
+
+def test_can_say_names_the_configured_window_not_a_year():
+    result = {"lower": -9.0, "upper": -1.0, "estimate": -5.0, "programme": "the scheme",
+              "outcome": "reoffended", "period": "within the first 182 days"}
+    out = can_say(result)
+    assert out[1] == ("This analysis gives evidence that the scheme may reduce the number of "
+                      "people who reoffended within the first 182 days, for people like those "
+                      "analysed.")
+    assert "within the first 182 days could be lower by between 1 and 9" in out[0]
+    assert not any("within a year" in s for s in out)

@@ -98,3 +98,27 @@ class Attrition:
                     f"attrition does not reconcile for group {group!r}: received {received}, "
                     f"excluded {excluded}, analysed {n}"
                 )
+
+
+def flow_by_group(flow: pd.DataFrame, analysed_counts: dict[str, int],
+                  groups: tuple[str, ...] = ("treated", "comparison")) -> pd.DataFrame:
+    """The report's attrition table: a "received" row, one row per (stage, reason) with the
+    number excluded in each group (0 where a group lost nobody), and an "analysed" row.
+
+    ``flow`` is ``Attrition.table()``; ``analysed_counts`` the people analysed per group (the
+    analysis file, after matching), which the ledger itself does not hold.
+    """
+    groups = list(groups)
+    excluded = flow.loc[flow["n_excluded"] > 0]
+    wide = excluded.pivot_table(index=["stage", "reason"], columns="group",
+                                values="n_excluded", aggfunc="sum", sort=False,
+                                fill_value=0).reset_index()
+    for g in groups:
+        if g not in wide.columns:
+            wide[g] = 0
+    received = flow.loc[flow["reason"] == "received"].groupby("group")["n_before"].sum()
+    rows = [{"stage": "received", "reason": "", **{g: int(received.get(g, 0)) for g in groups}}]
+    rows += wide[["stage", "reason", *groups]].to_dict(orient="records")
+    rows.append({"stage": "analysed", "reason": "",
+                 **{g: int(analysed_counts.get(g, 0)) for g in groups}})
+    return pd.DataFrame(rows)

@@ -10,7 +10,8 @@ report in CI): it looks for
   offenders, cases) and does not name a rate or summary (rate, per, mean, median, average,
   ratio, proportion, percent, share, probability, survival, estimate, interval, p value). A
   header with "%" counts only if it also says n/number/count ("n (%)"). The cell's leading whole
-  number is read ("8 (3.2%)" -> 8); decimals and percentages are not counts. True zeros pass.
+  number is read ("8 (3.2%)" -> 8); decimals, percentages and tokens such as a hash "4a8c..."
+  are not counts. True zeros pass.
 - ``identifier``: person/offence/event identifiers (P + 7 digits, O + 8, E + 6, as the synthetic
   data writes them, plus any configured regex) anywhere in the text, markup and scripts
   included; embedded ``data:`` images are skipped (base64 can spell anything).
@@ -40,7 +41,7 @@ _SUMMARY_WORDS = re.compile(
     r"probability|survival|estimate|ci|interval|p value|se|sd)\b"
 )
 _DOB = re.compile(r"\b(date of birth|dob|d o b|birth ?date|birth day|born)\b")
-_LEADING_INT = re.compile(r"^\s*(\d{1,3}(?:,\d{3})+|\d+)(?![\d.,]*\d)(?!\s*%)(?!\.\d)")
+_LEADING_INT = re.compile(r"^\s*(\d{1,3}(?:,\d{3})+|\d+)(?![\d.,]*\d)(?!\s*%)(?!\.\d)(?![A-Za-z_])")
 _DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+")
 
 

@@ -16,129 +16,27 @@ Wording rules:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from evaluation.reporting.numbers import (
+    check_interval,
+    check_significance,
+    count_phrase,
+    format_away,
+    format_number,
+    format_percent,
+    horizon_phrase,
+    indefinite_article,
+    join_words,
+    number_to_words,
+    plural,
+)
+
 INCONCLUSIVE_TAIL = "more people would need to be analysed to know which"
-_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-
-
-# --------------------------------------------------------------------------- small formatting
-def format_number(x: float, digits: int = 0) -> str:
-    """Thousands separators, fixed decimals, and never a "-0"."""
-    if not np.isfinite(x):
-        raise ValueError(f"cannot format a non-finite number: {x!r}")
-    text = f"{x:,.{digits}f}"
-    if text.lstrip("-").replace("0", "").replace(".", "").replace(",", "") == "":
-        text = text.lstrip("-")
-    return text
-
-
-def number_to_words(n: int, upto: int = 9) -> str:
-    """Words for whole numbers 0..``upto`` (at most nine), numerals with separators above."""
-    if isinstance(n, bool) or int(n) != n:
-        raise ValueError(f"number_to_words needs a whole number, got {n!r}")
-    n = int(n)
-    if 0 <= n <= min(upto, 9):
-        return _WORDS[n]
-    return format_number(n)
-
-
-def plural(n: float | str, singular: str, plural_form: str | None = None) -> str:
-    """The noun for ``n`` (a number or its displayed text): singular only for exactly one."""
-    shown = n if isinstance(n, str) else format_number(float(n), 0 if float(n).is_integer() else 2)
-    one = shown in ("1", "one", "-1")
-    return singular if one else (plural_form or singular + "s")
-
-
-def count_phrase(n: int, singular: str, plural_form: str | None = None, words: bool = True) -> str:
-    """"one characteristic", "12 characteristics"."""
-    shown = number_to_words(n) if words else format_number(n)
-    return f"{shown} {plural(shown, singular, plural_form)}"
-
-
-def join_words(items: Sequence[str]) -> str:
-    """"a", "a and b", "a, b and c" (GOV.UK style: no Oxford comma)."""
-    items = list(items)
-    if not items:
-        raise ValueError("nothing to join")
-    if len(items) == 1:
-        return items[0]
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def format_away(values: Sequence[float], null: float = 0.0, digits: int = 0,
-                max_digits: int = 4, uniform: bool = True) -> list[str]:
-    """Format values with the fewest decimals (at least ``digits``) such that no value that is
-    not the null prints as the null, and none prints on the wrong side of it.
-
-    ``uniform``: one number of decimals for all values (an interval's bounds); otherwise each
-    value gets its own (a list of separate statistics)."""
-    values = [float(v) for v in values]
-    if not uniform:
-        return [format_away([v], null, digits, max_digits)[0] for v in values]
-    for d in range(digits, max_digits + 1):
-        texts = [format_number(v, d) for v in values]
-        null_text = format_number(null, d)
-        shown = [float(t.replace(",", "")) for t in texts]
-        if all(v == null or (t != null_text and (s - null) * (v - null) > 0)
-               for v, t, s in zip(values, texts, shown, strict=True)):
-            return texts
-    return [format_number(v, max_digits) for v in values]
-
-
-def indefinite_article(number_text: str) -> str:
-    """"an" before numerals read with a vowel sound (8, 11, 18, 80-89, 800...), else "a"."""
-    whole = number_text.rstrip("%").split(".")[0].replace(",", "")
-    if whole.startswith("8") or whole in ("11", "18") or (
-            len(whole) in (5, 6) and whole[: len(whole) - 3] in ("11", "18")):
-        return "an"
-    return "a"
-
-
-def format_percent(x: float, digits: int = 1, proportion: bool = True) -> str:
-    """27.5%: from a proportion (0.275) by default, or from a percentage with proportion=False."""
-    return format_number(100 * x if proportion else x, digits) + "%"
-
-
-def format_rate(x: float, per: str = "person", digits: int = 2) -> str:
-    """"2.56 per person", "27.5 per 100 people"."""
-    return f"{format_number(x, digits)} per {per}"
-
-
-def _check_interval(lower: float, upper: float, estimate: float | None = None) -> None:
-    vals = [lower, upper] + ([] if estimate is None else [estimate])
-    if not all(np.isfinite(float(v)) for v in vals):
-        raise ValueError(f"the estimate and its limits must be finite numbers, got {vals}")
-    if lower > upper:
-        raise ValueError(f"lower limit {lower} is above upper limit {upper}")
-    if estimate is not None and not lower <= estimate <= upper:
-        raise ValueError(f"the estimate {estimate} is not inside its interval [{lower}, {upper}]")
-
-
-def _significance(lower: float, upper: float, null: float, significant: bool | None) -> bool:
-    excludes = upper < null or lower > null
-    if significant is not None and bool(significant) != excludes:
-        raise ValueError(
-            f"significant={significant} contradicts the interval [{lower}, {upper}], which "
-            f"{'excludes' if excludes else 'includes'} {null:g}; pass the matching interval"
-        )
-    return excludes
-
-
-def horizon_phrase(days: float) -> str:
-    """"the first year", "the first two years", "the first 180 days"."""
-    if days <= 0:
-        raise ValueError(f"the horizon must be positive, got {days} days")
-    years = days / 365
-    if float(days) == 365:
-        return "the first year"
-    if years.is_integer():
-        return f"the first {number_to_words(int(years))} years"
-    return f"the first {format_number(days)} days"
 
 
 # --------------------------------------------------------------------------- differences
@@ -179,8 +77,8 @@ def per_hundred_sentence(
     the range, because a single number invites more certainty than the data hold.
     ``significant`` (optional) must agree with the interval (it excludes zero) or ValueError.
     """
-    _check_interval(effect_lower, effect_upper, estimate)
-    _significance(effect_lower, effect_upper, 0.0, significant)
+    check_interval(effect_lower, effect_upper, estimate)
+    check_significance(effect_lower, effect_upper, 0.0, significant)
     clause = _difference_clause(effect_lower, effect_upper, digits)
     return (f"For 100 typical people who received {programme_phrase}, compared with 100 similar "
             f"people who did not, the number who {outcome_phrase} {period} {clause}.")
@@ -198,7 +96,7 @@ def frequency_sentence(
 ) -> str:
     """JDL frequency: the difference in reoffences per person (programme minus comparison),
     written per ``per`` people."""
-    _check_interval(lower, upper, estimate)
+    check_interval(lower, upper, estimate)
     clause = _difference_clause(per * lower, per * upper, digits)
     return (f"For {per} typical people who received {programme_phrase}, compared with {per} "
             f"similar people who did not, the number of {unit_phrase} {period} {clause}.")
@@ -215,7 +113,7 @@ def rmst_sentence(
 ) -> str:
     """Restricted mean time free of reoffending: difference in days (programme minus
     comparison; positive = more days free)."""
-    _check_interval(lower, upper, estimate)
+    check_interval(lower, upper, estimate)
     when = horizon_phrase(horizon_days)
     start = f"On average, people who received {programme_phrase}"
     end = f"{free_phrase} in {when} than similar people who did not"
@@ -242,7 +140,7 @@ def rmst_sentence(
 
 def _ratio_sentence(estimate: float, lower: float, upper: float, lead: str, label: str,
                     level: int, digits: int) -> str:
-    _check_interval(lower, upper, estimate)
+    check_interval(lower, upper, estimate)
     if lower <= 0:
         raise ValueError(f"a {label} and its limits must be > 0, got [{lower}, {upper}]")
     est, lo, hi = format_away([estimate, lower, upper], 1.0, 2)
@@ -469,69 +367,3 @@ def attrition_sentence(
     verb = "was" if analysed == 1 and status["analysed"] == "" else "were"
     return (f"{head}, {show('analysed', analysed)} {verb} analysed; {excluded} "
             f"({'; '.join(parts)}).")
-
-
-# --------------------------------------------------------------------------- can / cannot say
-def can_say(result: Mapping[str, Any]) -> list[str]:
-    """"What you can say" bullets from a result dict.
-
-    Keys: ``lower``, ``upper``, ``estimate`` (per 100, programme minus comparison),
-    ``programme``, optional ``outcome`` ("reoffended"), ``n_treated``, ``n_comparison``,
-    ``adjustment`` ("matching").
-    """
-    lower, upper = float(result["lower"]), float(result["upper"])
-    programme = result["programme"]
-    outcome = result.get("outcome", "reoffended")
-    out = [per_hundred_sentence(lower, upper, float(result["estimate"]), outcome, programme)]
-    if upper < 0:
-        out.append(f"This analysis gives evidence that {programme} may reduce the number of "
-                   f"people who {outcome} within a year, for people like those analysed.")
-    elif lower > 0:
-        out.append(f"This analysis gives evidence that {programme} may increase the number of "
-                   f"people who {outcome} within a year, for people like those analysed.")
-    else:
-        out.append(f"This analysis did not find a statistically significant difference in the "
-                   f"number of people who {outcome} within a year; {programme} could have "
-                   "reduced or increased it.")
-    if "n_treated" in result and "n_comparison" in result:
-        nt, nc = int(result["n_treated"]), int(result["n_comparison"])
-        out.append(
-            f"The {format_number(nt)} {plural(nt, 'person', 'people')} who received {programme} "
-            f"were compared with {format_number(nc)} similar {plural(nc, 'person', 'people')} "
-            f"who did not, chosen by {result.get('adjustment', 'matching')} on the "
-            "characteristics the records hold."
-        )
-    return out
-
-
-def cannot_say(result: Mapping[str, Any]) -> list[str]:
-    """"What you cannot say" bullets: causation beyond the observed covariates (with the
-    E-value when given), no effect (when inconclusive), transfer elsewhere, national rates."""
-    lower, upper = float(result["lower"]), float(result["upper"])
-    programme = result["programme"]
-    outcome = result.get("outcome", "reoffended")
-    out = []
-    if lower <= 0 <= upper:
-        a, b = format_away([abs(lower), upper], 0.0, 0)
-        out.append(f"That {programme} had no effect: the results are consistent with as many "
-                   f"as {a} fewer or {b} more people in 100 who {outcome}.")
-    cause = (f"That {programme} caused the difference: the groups were made alike only on the "
-             "characteristics the records hold, and may differ in others (such as motivation "
-             "or support at home).")
-    if result.get("e_value") is not None and not lower <= 0 <= upper:
-        # (when the interval includes no difference there is nothing to explain away)
-        (e,) = format_away([float(result["e_value"])], 1.0, 2)
-        cause += (f" To explain the difference away, an unrecorded factor would need to be "
-                  f"linked to both receiving {programme} and reoffending by a risk ratio of at "
-                  f"least {e} each (E-value")
-        if result.get("e_value_ci") is not None:
-            (ec,) = format_away([float(result["e_value_ci"])], 1.0, 2)
-            cause += f"; {ec} to make the confidence interval include no difference"
-        cause += ")."
-    out.append(cause)
-    out.append(f"That {programme} would have the same effect in other areas, at other times or "
-               "for people unlike those analysed.")
-    out.append(f"That the difference between the reoffending rate of people who received "
-               f"{programme} and a national rate shows its effect: the people referred differ "
-               "from the national population, so such a comparison is not like with like.")
-    return out

@@ -20,6 +20,8 @@ from matplotlib import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from evaluation.reporting.numbers import format_away, format_percent, horizon_phrase, join_words
+
 # Okabe-Ito colours, ordered so neighbours differ in grey (luminance in the tests).
 OKABE_ITO = {
     "blue": "#0072B2",
@@ -39,6 +41,9 @@ SERIES_STYLES: list[dict] = [
     for c, ls, m in zip(OKABE_ITO.values(), _LINESTYLES, _MARKERS, strict=True)
 ]
 GROUP_STYLES = {"programme": SERIES_STYLES[0], "comparison": SERIES_STYLES[1]}
+# The house palette by role: every chart draws the programme and the comparison group in these.
+PROGRAMME_COLOUR = OKABE_ITO["blue"]
+COMPARISON_COLOUR = OKABE_ITO["orange"]
 
 STYLE_RC: dict = {
     "font.family": "DejaVu Sans",  # ships with matplotlib: same glyphs on every machine
@@ -82,8 +87,6 @@ def style_context(rc: Mapping | None = None) -> AbstractContextManager:
 
 # --------------------------------------------------------------------------- alt text
 def _pct(x: float) -> str:
-    from evaluation.reporting.sentences import format_percent
-
     return format_percent(x, 0)
 
 
@@ -102,8 +105,6 @@ def _step_value(curve: pd.Series | float, t: float) -> float:
 def alt_text(chart: str, subject: str, values: Mapping[str, float], at: str | None = None,
              fmt=_pct) -> str:
     """"{chart} of {subject}; at {at} A x% vs B y%." (two series) or a list for more."""
-    from evaluation.reporting.sentences import join_words
-
     if not values:
         raise ValueError("alt text needs at least one plotted value")
     shown = {k: fmt(v) for k, v in values.items()}
@@ -121,8 +122,6 @@ def km_alt_text(curves: Mapping[str, pd.Series | float] | pd.DataFrame, at_days:
                 subject: str = "the share of people not yet proven to have reoffended") -> str:
     """Alt text for Kaplan-Meier curves from the curves themselves: Series indexed by day, or
     a long table with ``group``, ``time``, ``survival`` (the KM estimator's survival table)."""
-    from evaluation.reporting.sentences import horizon_phrase
-
     if isinstance(curves, pd.DataFrame):
         missing = [c for c in ("group", "time", "survival") if c not in curves.columns]
         if missing:
@@ -139,8 +138,6 @@ def km_alt_text(curves: Mapping[str, pd.Series | float] | pd.DataFrame, at_days:
 def forest_alt_text(estimates: pd.DataFrame, measure: str = "hazard ratios", null: float = 1.0,
                     label_col: str = "label") -> str:
     """Alt text for :func:`forest_plot` listing every row's estimate and interval."""
-    from evaluation.reporting.sentences import format_away, join_words
-
     parts = []
     for _, r in estimates.iterrows():
         est, lo, hi = format_away([r["estimate"], r["lower"], r["upper"]], null, 2)

@@ -1,7 +1,8 @@
 """The cross-programme summary: every programme's headline on one page and one forest plot.
 
 Reads the ``results.json`` each programme report wrote, so the summary never recomputes an
-estimate and cannot disagree with the programme reports.
+estimate and cannot disagree with the programme reports. Measure labels come from the outcome
+registry.
 """
 
 from __future__ import annotations
@@ -10,23 +11,12 @@ import html
 import json
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import pandas as pd
 
-from evaluation.report import REAL_BANNER, SYNTHETIC_BANNER, Section, _img, _table_html
+from evaluation.outcomes.registry import measure
+from evaluation.reporting.figures import new_figure
+from evaluation.reporting.html import Section, banner_text, img_html, table_html
 from evaluation.reporting.style import apply_style, forest_alt_text, forest_plot, save_figure
-
-MEASURE_LABELS = {
-    "reoffended_rd": "difference in one-year proven reoffending rate",
-    "reoffended_rr": "ratio of one-year proven reoffending rates",
-    "n_reoffences_rr": "ratio of proven reoffence rates",
-    "time_to_reoffence_hr": "hazard ratio, time to first proven reoffence",
-    "rmst_diff": "difference in days free of proven reoffending",
-    "cost_diff": "difference in cost of reoffending per person (£)",
-}
 
 
 def load_results(reports_dir: str | Path, programmes: list[str]) -> dict[str, dict]:
@@ -45,7 +35,8 @@ def headline_table(results: dict[str, dict]) -> pd.DataFrame:
     rows = []
     for r in results.values():
         head = next(e for e in r["estimates"] if e["role"] == "headline")
-        rows.append({"programme": r["title"], "headline measure": MEASURE_LABELS[head["outcome"]],
+        rows.append({"programme": r["title"],
+                     "headline measure": measure(head["outcome"]).label,
                      "estimate": head["estimate"], "lower": head["lower"],
                      "upper": head["upper"], "p_value": head["p_value"],
                      "people (programme)": r["n_treated"],
@@ -76,7 +67,7 @@ class CrossProgrammeSummary:
         apply_style()
 
     def banner(self) -> Section:
-        first = SYNTHETIC_BANNER if self.synthetic else REAL_BANNER
+        first = banner_text(self.synthetic)
         return Section(f"{first}\n\n# Reoffending programmes: all evaluations on one page")
 
     def overview(self) -> Section:
@@ -92,15 +83,14 @@ class CrossProgrammeSummary:
 
     def forest(self) -> Section:
         table = hazard_ratio_table(self.results)
-        fig, ax = plt.subplots(figsize=(7, 0.6 * len(table) + 1.6))
+        fig, ax = new_figure((7, 0.6 * len(table) + 1.6))
         planted = table["truth"].notna().any()
         forest_plot(table, ax=ax, null=1.0, log=True, truth_col="truth" if planted else None)
         fig.tight_layout()
         alt = forest_alt_text(table, measure="hazard ratios")
         path = self.output_dir / "figures" / "forest.png"
         save_figure(fig, path, alt)
-        plt.close(fig)
-        return Section(html_text=_img(path, self.output_dir, alt))
+        return Section(html_text=img_html(path, self.output_dir, alt))
 
     def table(self) -> Section:
         t = headline_table(self.results)
@@ -108,7 +98,7 @@ class CrossProgrammeSummary:
         shown = t.round({"estimate": 3, "lower": 3, "upper": 3, "p_value": 4})
         links = "".join(f'<li><a href="../{html.escape(n)}/{html.escape(n)}.html">'
                         f"{html.escape(r['title'])}</a></li>" for n, r in self.results.items())
-        return Section(html_text=_table_html(shown, "Pre-declared headline of each programme")
+        return Section(html_text=table_html(shown, "Pre-declared headline of each programme")
                        + f"<ul>{links}</ul>")
 
     def write_results(self) -> Path:

@@ -1,0 +1,101 @@
+"""The design sections of a programme report: how the comparison group was built, who is in.
+
+Why a module of its own: these sections show the design stage (balance, overlap, attrition),
+decided before outcomes are looked at, and they are the longest builders of the report.
+Functions take the ``ProgrammeReport`` whose numbers and folders they use.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from evaluation.cohort.attrition import flow_by_group
+from evaluation.reporting.disclosure import suppress_counts
+from evaluation.reporting.figures import love_plot, new_figure, overlap_plot
+from evaluation.reporting.html import Section, img_html, table_html
+from evaluation.reporting.numbers import count_phrase
+from evaluation.reporting.sentences import attrition_sentence, balance_sentence
+from evaluation.reporting.style import save_figure
+from evaluation.reporting.tables import balance_before_after
+
+if TYPE_CHECKING:
+    from evaluation.reporting.programme_report import ProgrammeReport
+
+
+def matching_description(design: dict) -> str:
+    """One sentence on how the comparison group was chosen (matching or weighting)."""
+    if design["method"] == "matching":
+        whom = count_phrase(design["ratio"], "comparison person", "comparison people")
+        return (f"Each programme participant was matched to {whom} with the nearest "
+                f"propensity score, within "
+                f"{design['caliper_sd']} standard deviations of its logit"
+                + (f", exactly on {', '.join(design['exact'])}" if design["exact"] else "")
+                + ", without" * (not design["replace"]) + " with" * bool(design["replace"])
+                + " replacement.")
+    return "Comparison people were weighted by their odds of receiving the programme."
+
+
+def comparison_group(report: ProgrammeReport) -> Section:
+    """How the comparison group was built and whether it is balanced (never hidden)."""
+    ev, config = report.ev, report.config
+    after = ev.balance_after
+    sentence = balance_sentence(after, threshold=config.balance.smd_good,
+                                adjustment=ev.design_summary["method"])
+    failed = ev.balance_failed
+    warning = ""
+    if failed:
+        warning = ("<p><strong>Balance check failed</strong> for "
+                   f"{html.escape(', '.join(failed))}: the groups still differ on "
+                   "these characteristics, so the estimates may be biased.</p>")
+    fig, ax = new_figure((6.5, 0.28 * len(after) + 1.8))
+    love_plot(ev.balance_before, after, ax=ax,
+              thresholds=(config.balance.smd_good, config.balance.smd_fail))
+    fig.tight_layout()
+    love_path = report.figures_dir / "balance.png"
+    n_bad = int((after["smd"].abs() >= config.balance.smd_good).sum())
+    love_alt = (f"Standardised mean differences of {len(after)} characteristics before and "
+                f"after {ev.design_summary['method']}; {n_bad} at or above "
+                f"{config.balance.smd_good} after.")
+    save_figure(fig, love_path, love_alt)
+    fig, ax = new_figure((6.5, 4))
+    overlap_plot(ev.design_frame, "propensity", "treated", ax=ax)
+    fig.tight_layout()
+    overlap_path = report.figures_dir / "overlap.png"
+    outside = int(ev.support["n_outside"].sum())
+    overlap_alt = ("Distribution of the propensity score in the programme and comparison "
+                   f"groups before matching; {outside} people lie outside the common support.")
+    save_figure(fig, overlap_path, overlap_alt)
+    table = balance_before_after(ev.balance_before, after)
+    table.to_csv(report.tables_dir / "balance.csv", index=False)
+    how = matching_description(ev.design_summary)
+    return Section(html_text=(
+        "<h2>The comparison group</h2>"
+        f"<p>{html.escape(how)} {html.escape(sentence)}</p>{warning}"
+        f"{img_html(love_path, report.output_dir, love_alt)}"
+        f"{img_html(overlap_path, report.output_dir, overlap_alt)}"
+        + table_html(table, "Balance after adjustment (standardised mean difference: "
+                            "pooled standard deviation before adjustment)")))
+
+
+def attrition(report: ProgrammeReport) -> Section:
+    """Who entered, who was excluded and why, by group (counts under the threshold hidden)."""
+    flow = report.ev.attrition.table()
+    analysed = report.ev.analysis
+    group = np.where(analysed["treated"] == 1, "treated", "comparison")
+    counts = {g: int((group == g).sum()) for g in ("treated", "comparison")}
+    table = flow_by_group(flow, counts)
+    shown = suppress_counts(table, ["treated", "comparison"], rules=report.rules)
+    shown.to_csv(report.tables_dir / "attrition.csv", index=False)
+    sentence = attrition_sentence(flow, group="treated",
+                                  people_phrase="programme participants",
+                                  threshold=report.rules.threshold)
+    return Section(html_text=("<h2>Who is in the analysis</h2>"
+                              f"<p>{html.escape(sentence)}</p>"
+                              + table_html(shown.rename(columns={
+                                  "treated": "programme (people)",
+                                  "comparison": "comparison (people)"}),
+                                  "Attrition: people received, excluded by reason, "
+                                  "analysed")))

@@ -1,0 +1,301 @@
+"""The report of one programme evaluation: plain-English sections, tables, figures, results.json.
+
+Every sentence with a number is built from a ``ProgrammeEvaluation`` by the tested sentence
+helpers; every table passes disclosure control before it is shown or written. The notebook only
+calls ``ProgrammeReport`` methods in order, so the report's content is tested code, not notebook
+code. The design sections (comparison group, attrition) and the appendix live in their own
+modules (``design_sections``, ``appendix``); this class holds the numbers they share.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evaluation.analysis.programme import ProgrammeEvaluation
+from evaluation.estimators.binary import per_hundred
+from evaluation.reporting import appendix as appendix_section
+from evaluation.reporting import design_sections
+from evaluation.reporting.claims import can_say, cannot_say
+from evaluation.reporting.disclosure import DisclosureRules, suppress_counts
+from evaluation.reporting.figures import new_figure
+from evaluation.reporting.html import Section, banner_text, img_html, table_html
+from evaluation.reporting.numbers import format_number, format_percent, horizon_phrase
+from evaluation.reporting.results_json import json_records, json_value, write_json
+from evaluation.reporting.sentences import (
+    change_sentence,
+    hazard_ratio_sentence,
+    per_hundred_sentence,
+    power_sentence,
+    rate_ratio_sentence,
+    rmst_sentence,
+)
+from evaluation.reporting.style import apply_style, km_alt_text, save_figure
+
+GROUP_LABELS = {1: "programme", 0: "comparison"}
+
+
+class ProgrammeReport:
+    """Builds the sections of one programme's report and writes its outputs.
+
+    ``extract_info`` (from ``factories.describe_extract``) names the extract and its file
+    hashes, which the appendix states (the real-data banner points there).
+    """
+
+    def __init__(self, evaluation: ProgrammeEvaluation, output_dir: str | Path,
+                 truth: dict | None = None, extract_info: dict | None = None) -> None:
+        self.ev = evaluation
+        self.config = evaluation.config
+        self.output_dir = Path(output_dir)
+        self.figures_dir = self.output_dir / "figures"
+        self.tables_dir = self.output_dir / "tables"
+        self.figures_dir.mkdir(parents=True, exist_ok=True)
+        self.tables_dir.mkdir(parents=True, exist_ok=True)
+        self.rules = DisclosureRules(threshold=self.config.disclosure.threshold,
+                                     low_reliability_events=self.config.disclosure
+                                     .low_reliability_events)
+        self.truth = truth
+        self.extract_info = extract_info
+        self.programme_phrase = self.config.short_title or self.config.title
+        apply_style()
+
+    # ------------------------------------------------------------------ numbers
+    @property
+    def n_treated(self) -> int:
+        return int((self.ev.analysis["treated"] == 1).sum())
+
+    @property
+    def n_comparison(self) -> int:
+        return int((self.ev.analysis["treated"] == 0).sum())
+
+    def estimate(self, outcome: str) -> pd.Series:
+        """The estimates row of one outcome measure (registry key)."""
+        return self.ev.estimates.set_index("outcome").loc[outcome]
+
+    def per_hundred(self) -> pd.Series:
+        """The one-year (window) shares and difference per 100 people."""
+        return per_hundred(self.ev.details["binary"])
+
+    def period(self) -> str:
+        """"within the first year", "within the first 182 days": the outcome window."""
+        return f"within {horizon_phrase(self.config.outcomes.window_days)}"
+
+    # ------------------------------------------------------------------ sections
+    def banner(self) -> Section:
+        """The first line of the report: synthetic or not, then the title."""
+        first = banner_text(self.ev.synthetic)
+        return Section(f"{first}\n\n# {self.config.title}\n\n{self.config.description}")
+
+    def summary(self) -> Section:
+        """Plain-English summary in the Justice Data Lab's manner, headline first."""
+        ph = self.per_hundred()
+        lines = [per_hundred_sentence(ph["lower"], ph["upper"], ph["difference"],
+                                      "were proven to have reoffended", self.programme_phrase,
+                                      period=self.period())]
+        freq = self.ev.details["frequency"].set_index("term")
+        rr = freq.loc["rate_ratio"]
+        lines.append(rate_ratio_sentence(rr["estimate"], rr["lower"], rr["upper"],
+                                         self.programme_phrase))
+        hr = self.estimate("time_to_reoffence_hr")
+        lines.append(hazard_ratio_sentence(hr["estimate"], hr["lower"], hr["upper"],
+                                           self.programme_phrase))
+        rm = self.estimate("rmst_diff")
+        lines.append(rmst_sentence(rm["lower"], rm["upper"], rm["estimate"],
+                                   self.programme_phrase,
+                                   horizon_days=self.config.outcomes.window_days))
+        head = self.ev.headline
+        head_text = (f"The pre-declared headline measure is the {head['measures']}; the other "
+                     "measures are secondary and their p-values are adjusted for multiple "
+                     "comparisons (Holm).")
+        n_text = (f"The comparison is between {format_number(self.n_treated)} people who "
+                  f"received {self.programme_phrase} and {format_number(self.n_comparison)} "
+                  f"similar people who did not, chosen by "
+                  f"{self.ev.design_summary['method']} on their recorded history.")
+        body = "\n".join(f"- {line}" for line in lines)
+        return Section(f"## Summary\n\n{n_text}\n\n{body}\n\n{head_text}")
+
+    def claim_inputs(self) -> dict[str, Any]:
+        """The result dict ``can_say``/``cannot_say`` read (per 100, window, sizes, E-value)."""
+        ph = self.per_hundred()
+        result = {"lower": ph["lower"], "upper": ph["upper"], "estimate": ph["difference"],
+                  "programme": self.programme_phrase, "outcome": "were proven to have reoffended",
+                  "n_treated": self.n_treated, "n_comparison": self.n_comparison,
+                  "adjustment": self.ev.design_summary["method"], "period": self.period()}
+        ev = self.ev.sensitivity
+        if "e_value_ci" in ev:
+            result["e_value"] = float(ev["e_value"])
+            result["e_value_ci"] = float(ev["e_value_ci"])
+        return result
+
+    def can_and_cannot_say(self) -> Section:
+        result = self.claim_inputs()
+        can = "\n".join(f"- {s}" for s in can_say(result))
+        cannot = "\n".join(f"- {s}" for s in cannot_say(result))
+        return Section(f"## What you can say\n\n{can}\n\n## What you cannot say\n\n{cannot}")
+
+    def headline_chart(self) -> Section:
+        """Kaplan-Meier curves with numbers at risk (suppressed below the threshold)."""
+        km = self.ev.km
+        horizon = self.config.outcomes.window_days
+        fig, ax = new_figure((7.5, 5))
+        ticks = np.linspace(0, horizon, 5).round(0)
+        km.plot(ax=ax, times=ticks, labels=GROUP_LABELS, min_count=self.rules.threshold,
+                xlabel="days since the index date")
+        ax.set_title("Share not yet proven to have reoffended")
+        fig.subplots_adjust(bottom=0.32, left=0.2)
+        table = km.survival_table_.assign(group=lambda t: t["group"].map(GROUP_LABELS))
+        alt = km_alt_text(table, at_days=horizon)
+        path = self.figures_dir / "kaplan_meier.png"
+        save_figure(fig, path, alt)
+        at = km.survival_at([horizon]).assign(group=lambda t: t["group"].map(GROUP_LABELS))
+        text = ", ".join(f"{g} {format_percent(s)}" for g, s in zip(at["group"], at["survival"],
+                                                                    strict=True))
+        caption = (f"At the end of {horizon_phrase(horizon)}, the share not yet "
+                   f"proven to have reoffended was {text}. Shaded bands are 95% confidence "
+                   "intervals (robust to the matching weights); the numbers under the chart are "
+                   "the people still followed up.")
+        return Section(html_text=f"<h2>Time to first proven reoffence</h2>"
+                       f"{img_html(path, self.output_dir, alt)}<p>{html.escape(caption)}</p>")
+
+    def comparison_group(self) -> Section:
+        """How the comparison group was built and whether it is balanced (never hidden)."""
+        return design_sections.comparison_group(self)
+
+    def attrition(self) -> Section:
+        """Who entered, who was excluded and why, by group (counts under the threshold hidden)."""
+        return design_sections.attrition(self)
+
+    def power(self) -> Section:
+        """Minimum detectable effect for the achieved group sizes (computed before outcomes)."""
+        p = self.ev.power
+        rate_rows = p.loc[p["measure"] == "reoffending rate"]
+        sentence = power_sentence(rate_rows.drop(columns=["measure"]),
+                                  programme_phrase=self.programme_phrase,
+                                  outcome_phrase="were proven to have reoffended",
+                                  period=self.period())
+        baseline = self.config.power.baseline_rate
+        return Section(f"## Could this evaluation detect an effect?\n\n{sentence} This assumes "
+                       f"about {format_percent(baseline)} of the comparison group reoffend "
+                       "(a planning value set in the configuration before outcomes were "
+                       "looked at).")
+
+    def readouts(self) -> Section:
+        """Earlier read-outs: hazard ratios at 3, 6, 12 and 24 months, valid under censoring."""
+        r = self.ev.readouts.copy()
+        table = pd.DataFrame({
+            "follow-up (days)": r["window_days"],
+            "hazard ratio": r["hazard_ratio"].round(2),
+            "95% CI": [f"{lo:.2f} to {hi:.2f}" for lo, hi in zip(r["hr_lower"], r["hr_upper"],
+                                                                 strict=True)],
+            "events (people)": r["n_events"],
+            "people with complete follow-up": r["n_complete"],
+        })
+        table.to_csv(self.tables_dir / "readouts.csv", index=False)
+        shown = suppress_counts(table, ["events (people)", "people with complete follow-up"],
+                                rules=self.rules)
+        return Section(html_text=(
+            "<h2>Earlier read-outs</h2><p>Time to first proven reoffence uses everyone, "
+            "censoring those whose follow-up is not yet complete, so shorter read-outs are "
+            "valid early answers rather than biased rates.</p>" + table_html(shown)))
+
+    def before_during(self) -> Section | None:
+        """IOM: the IDIOM-style before/during table, then what the comparison group changes."""
+        bd = self.ev.before_during
+        if not bd:
+            return None  # only IOM reports have a before/during section: show nothing
+        idiom = bd["idiom_table"].iloc[0]
+        naive = change_sentence(idiom["offences_pre_per_person"],
+                                idiom["offences_during_per_person"],
+                                "Among all programme participants, proven offences per person "
+                                "per year", digits=1, value_digits=2)
+        did = bd["did"].set_index("term")
+        share = did.loc["comparison_share"] if "comparison_share" in did.index else None
+        comp = did.loc["change_comparison"]
+        comp_before = float(did.loc["before_comparison", "estimate"])
+        comp_text = change_sentence(comp_before, comp_before + comp["estimate"],
+                                    "In the matched comparison group, who were not managed, "
+                                    "proven offences per person per year",
+                                    digits=1, value_digits=2)
+        text = (f"## Before and during: the published figure and what a comparison group "
+                f"changes\n\n{naive} {comp_text}")
+        if share is not None and np.isfinite(share["estimate"]):
+            text += (f" About {format_percent(min(max(share['estimate'], 0), 9.99))} of the "
+                     "programme group's drop is matched by the comparison group's drop: "
+                     "regression to the mean (people are selected at a peak) and the general "
+                     "trend, not the programme.")
+        d = did.loc["did"]
+        text += (f" The difference-in-differences estimate of the programme's effect is "
+                 f"{format_number(d['estimate'], 2)} offences per person per year "
+                 f"(95% CI {format_number(d['lower'], 2)} to {format_number(d['upper'], 2)}).")
+        bd["idiom_table"].to_csv(self.tables_dir / "before_during_idiom.csv", index=False)
+        bd["by_group"].to_csv(self.tables_dir / "before_during_by_group.csv", index=False)
+        bd["did"].to_csv(self.tables_dir / "difference_in_differences.csv", index=False)
+        return Section(text)
+
+    def caveats(self) -> Section:
+        items = [
+            "Matching balances only what is recorded: police and court history, age, sex, "
+            "ethnicity and area. Motivation, family support, employment or substance misuse are "
+            "not in the data and may differ between the groups.",
+            "Proven reoffending counts offences that led to a conviction or caution within the "
+            "waiting period; offending that is not detected or not proven is not counted.",
+            f"People whose follow-up was incomplete at the data cut-off "
+            f"({self.ev.data_cutoff.date()}) are kept in the time-to-reoffence analysis "
+            "(censored) but left out of the one-year rate, frequency and cost.",
+        ]
+        ph = self.ev.ph
+        if getattr(ph, "violated", False):
+            items.append("The programme's effect on the moment-to-moment chance of reoffending "
+                         "seems to change over the follow-up (a check of the proportional-hazards "
+                         "assumption failed), so the hazard ratio is only an average; the "
+                         "difference in days free of proven reoffending does not rely on that "
+                         "assumption and is the better summary of timing.")
+        n_events = int(self.ev.estimates["n_events_treated"].iloc[0])
+        if n_events < self.rules.low_reliability_events:
+            items.append(f"Fewer than {self.rules.low_reliability_events} programme "
+                         "participants reoffended, so the estimates are of low reliability "
+                         "([u]).")
+        if self.ev.balance_failed:
+            items.append("The balance check failed (see the comparison group section).")
+        return Section("## Caveats\n\n" + "\n".join(f"- {i}" for i in items))
+
+    def appendix(self) -> Section:
+        """Technical appendix: every model's table, with disclosure rules applied."""
+        return appendix_section.appendix(self)
+
+    # ------------------------------------------------------------------ outputs
+    def results(self) -> dict[str, Any]:
+        """The numbers of this report, deterministic (no times), for results.json."""
+        ev = self.ev
+        return json_value({
+            "programme": self.config.name,
+            "title": self.config.title,
+            "synthetic": ev.synthetic,
+            "data_cutoff": ev.data_cutoff,
+            "headline": self.config.headline,
+            "n_treated": self.n_treated,
+            "n_comparison": self.n_comparison,
+            "design": ev.design_summary,
+            "estimates": json_records(ev.estimates),
+            "unadjusted": json_records(ev.unadjusted),
+            "per_hundred": dict(self.per_hundred()),
+            "readouts": json_records(ev.readouts),
+            "balance": {"max_abs_smd_before": float(ev.balance_before["smd"].abs().max()),
+                        "max_abs_smd_after": float(ev.balance_after["smd"].abs().max()),
+                        "failed": ev.balance_failed, "flagged": ev.balance_flagged},
+            "power": json_records(ev.power),
+            "e_value": dict(ev.sensitivity),
+            "proportional_hazards_violated": bool(getattr(ev.ph, "violated", False)),
+            "before_during": {k: json_records(v) for k, v in ev.before_during.items()},
+            "parameters": self.config.to_dict(),
+            "planted_truth": self.truth if self.ev.synthetic else None,
+        })
+
+    def write_results(self) -> Path:
+        path = write_json(self.output_dir / "results.json", self.results())
+        self.ev.estimates.round(10).to_csv(self.tables_dir / "estimates.csv", index=False)
+        return path
