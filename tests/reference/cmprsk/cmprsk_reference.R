@@ -1,0 +1,77 @@
+# Independent R numbers for evaluation.estimators.competing_risks.
+# Data: cmprsk_small.csv (written by make_cmprsk_data.py). Run from the repository root:
+#   Rscript tests/reference/cmprsk/cmprsk_reference.R > tests/reference/cmprsk/cmprsk_reference.Rout 2>&1
+# Writes the *_R.csv files the pytest suite reads; pytest never calls R.
+suppressMessages(library(cmprsk))
+suppressMessages(library(survival))
+here <- "tests/reference/cmprsk"
+d <- read.csv(file.path(here, "cmprsk_small.csv"))
+cat(R.version.string, "; cmprsk", as.character(packageVersion("cmprsk")),
+    "; survival", as.character(packageVersion("survival")), "\n")
+options(digits = 12, width = 150)
+
+# 1. cuminc (Aalen-Johansen CIF and Gray's variance) by group, both causes.
+ci <- cuminc(d$time, d$status, group = d$treated, cencode = 0)
+print(ci)
+times <- c(30, 60, 100, 180, 365, 540, 700, 720)
+tp <- timepoints(ci, times)
+est <- tp$est; vv <- tp$var
+rows <- list()
+for (nm in rownames(est)) {
+  parts <- strsplit(nm, " ")[[1]]
+  rows[[nm]] <- data.frame(treated = as.integer(parts[1]), cause = as.integer(parts[2]),
+                           time = times, cif = as.numeric(est[nm, ]),
+                           var = as.numeric(vv[nm, ]))
+}
+write.csv(do.call(rbind, rows), file.path(here, "cuminc_timepoints_R.csv"), row.names = FALSE)
+# Full step functions (every corner cuminc returns).
+curves <- list()
+for (nm in names(ci)[names(ci) != "Tests"]) {
+  parts <- strsplit(nm, " ")[[1]]
+  curves[[nm]] <- data.frame(treated = as.integer(parts[1]), cause = as.integer(parts[2]),
+                             time = ci[[nm]]$time, cif = ci[[nm]]$est, var = ci[[nm]]$var)
+}
+write.csv(do.call(rbind, curves), file.path(here, "cuminc_curves_R.csv"), row.names = FALSE)
+
+# 2. Fine-Gray (crr): reoffence (1) with death (2) competing; converged tightly (gtol 1e-12),
+#    and at cmprsk's defaults (gtol 1e-6, maxiter 10) to show the difference that makes.
+fit_one <- function(cov, label, ...) {
+  f <- crr(d$time, d$status, cov1 = cov, failcode = 1, cencode = 0, ...)
+  print(summary(f))
+  data.frame(model = label, term = names(f$coef), coef = as.numeric(f$coef),
+             se = sqrt(diag(f$var)), converged = f$converge, loglik = f$loglik)
+}
+fg <- rbind(
+  fit_one(cbind(treated = d$treated), "treated", gtol = 1e-12, maxiter = 100),
+  fit_one(cbind(treated = d$treated, age = d$age), "treated+age", gtol = 1e-12, maxiter = 100),
+  fit_one(cbind(treated = d$treated, age = d$age), "treated+age_defaults"),
+  fit_one(cbind(treated = d$treated), "treated_cause2", gtol = 1e-12, maxiter = 100)
+)
+# the cause-2 fit: swap roles (death of interest, reoffence competing)
+f2 <- crr(d$time, d$status, cov1 = cbind(treated = d$treated), failcode = 2, cencode = 0,
+          gtol = 1e-12, maxiter = 100)
+fg[fg$model == "treated_cause2", c("coef", "se", "loglik")] <-
+  cbind(f2$coef, sqrt(diag(f2$var)), f2$loglik)
+write.csv(fg, file.path(here, "crr_R.csv"), row.names = FALSE)
+print(fg, digits = 12)
+
+# 3. Weighted Aalen-Johansen: survival::survfit multi-state with case weights and id
+#    (infinitesimal-jackknife standard errors); unweighted as a second route to the CIF.
+d$state <- factor(d$status, 0:2, c("censor", "reoffence", "death"))
+mk <- function(fit, label) {
+  s <- summary(fit, times = times, extend = TRUE)
+  out <- list()
+  for (k in seq_along(fit$strata)) {
+    sel <- as.integer(s$strata) == k
+    out[[k]] <- data.frame(variant = label, treated = as.integer(sub("treated=", "", names(fit$strata)[k])),
+                           time = s$time[sel], cif_reoffence = s$pstate[sel, 2],
+                           se_reoffence = s$std.err[sel, 2], cif_death = s$pstate[sel, 3],
+                           se_death = s$std.err[sel, 3])
+  }
+  do.call(rbind, out)
+}
+sw <- survfit(Surv(time, state) ~ treated, data = d, weights = weight, id = id)
+su <- survfit(Surv(time, state) ~ treated, data = d, id = id)
+aj <- rbind(mk(sw, "weighted_ij"), mk(su, "unweighted_ij"))
+write.csv(aj, file.path(here, "survfit_aj_R.csv"), row.names = FALSE)
+print(aj, digits = 12)
