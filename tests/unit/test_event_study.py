@@ -8,25 +8,7 @@ import pytest
 import statsmodels.formula.api as smf
 
 from evaluation.estimators.event_study import MONTH_DAYS, event_study, month_bounds, person_months
-
-
-def _planted(seed, n=300, window=24, step=0.0, pre_slope=0.0, base=0.5):
-    """Poisson person-months; the programme group's rate changes by ``step`` per month from
-    month 0 and by ``pre_slope`` per month before (0 at month -1)."""
-    rng = np.random.default_rng(seed)
-    people = np.arange(2 * n)
-    treated = (people < n).astype(int)
-    frailty = rng.gamma(2.0, 0.5, size=2 * n)
-    k = np.arange(-window, window)
-    rate = base * frailty[:, None] * np.ones((1, len(k)))
-    shift = np.where(k >= 0, step, pre_slope * (k + 1))
-    rate = np.clip(rate + treated[:, None] * shift[None, :], 0.01, None)
-    b = month_bounds(window)
-    expo = np.diff(b)[None, :].repeat(2 * n, axis=0)
-    counts = rng.poisson(rate * expo / MONTH_DAYS)
-    return pd.DataFrame({"person_id": np.repeat(people, len(k)),
-                         "treated": np.repeat(treated, len(k)), "rel_month": np.tile(k, 2 * n),
-                         "offences": counts.ravel(), "exposure_days": expo.ravel()})
+from tests.event_panels import planted_panel
 
 
 def test_person_months_counts_offences_and_exposure_by_hand():
@@ -51,7 +33,7 @@ def test_person_months_counts_offences_and_exposure_by_hand():
 
 
 def test_estimator_equals_statsmodels_ols_with_cluster_errors():
-    panel = _planted(1, n=40, window=3, step=-0.2)
+    panel = planted_panel(1, n=40, window=3, step=-0.2)
     panel = panel.drop(panel.sample(frac=0.1, random_state=2).index)  # unbalanced
     panel["rate"] = panel["offences"] / panel["exposure_days"] * MONTH_DAYS
     for weights in (None, "exposure_days"):
@@ -69,7 +51,7 @@ def test_estimator_equals_statsmodels_ols_with_cluster_errors():
 
 
 def test_planted_step_change_is_recovered():
-    res = event_study(_planted(7, n=600, step=-0.15))
+    res = event_study(planted_panel(7, n=600, step=-0.15))
     avg = res.average_post.iloc[0]
     assert avg["lower"] < -0.15 < avg["upper"] and avg["upper"] < 0
     post = res.coefficients[res.coefficients.rel_month >= 0]
@@ -79,15 +61,15 @@ def test_planted_step_change_is_recovered():
 
 
 def test_pretrend_test_detects_a_planted_trend_and_holds_size_when_flat():
-    trend = event_study(_planted(11, n=300, pre_slope=0.01))
+    trend = event_study(planted_panel(11, n=300, pre_slope=0.01))
     assert trend.pretrend["p_value"].iloc[0] < 0.001
-    flat = [event_study(_planted(100 + s, n=150)).pretrend["p_value"].iloc[0] for s in range(40)]
+    flat = [event_study(planted_panel(100 + s, n=150)).pretrend["p_value"].iloc[0] for s in range(40)]
     rejected = np.mean(np.array(flat) < 0.05)
     assert rejected <= 0.15  # nominal 5%; 23 df with 150 clusters per group
 
 
 def test_errors_are_informative():
-    panel = _planted(1, n=5, window=2)
+    panel = planted_panel(1, n=5, window=2)
     with pytest.raises(KeyError, match="lacks"):
         event_study(panel.drop(columns="exposure_days"))
     with pytest.raises(ValueError, match="reference month"):

@@ -100,6 +100,18 @@ class EventStudyResult:
     pretrend: pd.DataFrame       # joint Wald test that every pre-index coefficient is 0
     average_post: pd.DataFrame   # mean of the post-index coefficients (the DiD summary)
     cell_means: pd.DataFrame     # monthly rate per group (for the chart)
+    covariance: np.ndarray       # of the coefficients, in the order of ``coefficients``
+
+    def contrast(self, weights: np.ndarray, term: str, alpha: float = 0.05) -> pd.DataFrame:
+        """A tidy row for the linear combination ``weights @ coefficients`` (e.g. a mean)."""
+        weights = np.asarray(weights, dtype=float)
+        est = float(weights @ self.coefficients["estimate"].to_numpy())
+        se = float(np.sqrt(weights @ self.covariance @ weights))
+        z = stats.norm.ppf(1 - alpha / 2)
+        return pd.DataFrame([{
+            "term": term, "estimate": est, "std_error": se, "lower": est - z * se,
+            "upper": est + z * se, "p_value": float(2 * stats.norm.sf(abs(est / se))),
+            "method": self.coefficients["method"].iloc[0], "n": self.coefficients["n"].iloc[0]}])
 
 
 def event_study(panel: pd.DataFrame, *, treatment_col: str = "treated",
@@ -169,7 +181,7 @@ def event_study(panel: pd.DataFrame, *, treatment_col: str = "treated",
     cells = pd.DataFrame({
         "group": np.repeat(["comparison", "programme"], n_m), "rel_month": np.tile(months, 2),
         "rate": mean, "std_error": np.sqrt(np.diag(cov_cells))})
-    return EventStudyResult(coef, pretrend, average, cells)
+    return EventStudyResult(coef, pretrend, average, cells, cov)
 
 
 def _wald(b, v, term, method, n):
