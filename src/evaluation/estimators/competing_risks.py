@@ -30,6 +30,27 @@ import pandas as pd
 from scipy import stats
 
 RESULT_COLUMNS = ["term", "estimate", "std_error", "lower", "upper", "p_value", "method", "n"]
+COMPETING_CODES = {"death": 2, "custody": 3}
+
+
+def competing_status(outcomes: pd.DataFrame, *, event_col: str = "event",
+                     reason_col: str = "censor_reason",
+                     competing: dict[str, int] | None = None) -> np.ndarray:
+    """Cause codes from a derived-outcomes frame: 0 censored, 1 reoffence, 2 death, 3 custody.
+
+    ``censor_reason`` comes from ``outcomes.derive_outcomes``; "custody" appears only when the
+    outcome spec censors at custody (``custody="censor"``), which makes the first custody day a
+    competing event here. ``competing`` maps other reasons to codes (default: death 2, custody 3).
+    """
+    competing = COMPETING_CODES if competing is None else competing
+    event = pd.to_numeric(outcomes[event_col]).to_numpy(dtype=int)
+    reason = outcomes[reason_col].astype(str).to_numpy()
+    status = np.where(event == 1, 1, 0)
+    for name, code in competing.items():
+        if code in (0, 1):
+            raise ValueError("competing codes must differ from 0 (censored) and 1 (reoffence)")
+        status = np.where((event == 0) & (reason == name), code, status)
+    return status
 
 
 def _column(df: pd.DataFrame, col: str, role: str) -> np.ndarray:
