@@ -21,11 +21,12 @@ import pandas as pd
 from evaluation.config import load_programme_config
 from evaluation.data.io import load_extract
 from evaluation.estimators.competing_risks import (
+    cif_difference,
     competing_status,
     cumulative_incidence,
-    fine_gray,
 )
 from evaluation.estimators.event_study import event_study, person_months
+from evaluation.estimators.fine_gray import fine_gray
 from evaluation.estimators.negative_control import placebo_index_date
 from evaluation.estimators.rosenbaum import (
     binary_pair_bounds,
@@ -85,6 +86,8 @@ def competing_summary(analysis: pd.DataFrame) -> dict:
     a = analysis.assign(status=competing_status(analysis))
     ci = cumulative_incidence(a, duration_col="duration_days", event_col="status",
                               weights_col="weight", cluster_col="cluster", times=[365])
+    diff = cif_difference(a, duration_col="duration_days", event_col="status", times=[365],
+                          weights_col="weight", cluster_col="cluster")
     fg = fine_gray(a, duration_col="duration_days", event_col="status")
     km_note = {}
     for label, g in [("programme", 1), ("comparison", 0)]:
@@ -93,6 +96,8 @@ def competing_summary(analysis: pd.DataFrame) -> dict:
     return {"cif_365": ci[["group", "cause", "estimate", "lower", "upper"]].round(4)
             .to_dict("records"),
             "deaths": km_note,
+            "cif_difference_365": diff[["estimate", "lower", "upper", "p_value"]].round(4)
+            .to_dict("records")[0],
             "fine_gray_unweighted": fg[["term", "hazard_ratio", "hr_lower", "hr_upper",
                                         "p_value"]].round(4).to_dict("records")}
 

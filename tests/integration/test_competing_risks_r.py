@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.estimators.competing_risks import cumulative_incidence, fine_gray
+from evaluation.estimators.competing_risks import cif_difference, cumulative_incidence
+from evaluation.estimators.fine_gray import fine_gray
 from tests.paths import REFERENCE_DIR
 
 HERE = REFERENCE_DIR / "cmprsk"
@@ -71,6 +72,16 @@ def test_cif_of_all_causes_plus_survival_is_one_and_intervals_bracket(data):
         rows = ci[ci["group"] == label]
         assert rows["estimate"].sum() == pytest.approx(1 - s, abs=1e-12)
         assert (rows["lower"] < rows["estimate"]).all() and (rows["estimate"] < rows["upper"]).all()
+
+
+@pytest.mark.parametrize("cluster", ["id", "match_set"])
+def test_cif_difference_and_clustered_ij_se_match_survfit_influence(data, cluster):
+    ref = pd.read_csv(HERE / "survfit_aj_difference_R.csv").query("cluster == @cluster")
+    df = data.assign(match_set=(data["id"] - 1) % 45 + 1)  # as the R script defines it
+    out = cif_difference(df, duration_col="time", event_col="status", times=ref["time"],
+                         weights_col="weight", cluster_col=cluster)
+    assert np.abs(out["estimate"].to_numpy() - ref["diff"].to_numpy()).max() < 1e-12
+    assert np.abs(out["std_error"].to_numpy() - ref["se"].to_numpy()).max() < 1e-12
 
 
 @pytest.mark.parametrize("model, covariates, failcode", [

@@ -5,11 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.estimators.competing_risks import (
-    competing_status,
-    cumulative_incidence,
-    fine_gray,
-)
+from evaluation.estimators.competing_risks import competing_status, cumulative_incidence
+from evaluation.estimators.fine_gray import fine_gray
 
 
 def test_status_codes_from_censor_reasons():

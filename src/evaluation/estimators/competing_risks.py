@@ -12,13 +12,13 @@ probability of a reoffence by day t *before* any competing event, and F_1 + F_2 
   within ``cluster_col`` if given (as R ``survfit(Surv(t, factor(status)) ~ g, weights=, id=)``).
   Intervals: log(-log) transform, kept inside (0, 1). lifelines' ``AalenJohansenFitter`` is not
   used because it jitters tied event times of different causes (changing the estimate).
-- ``fine_gray``: subdistribution hazard ratio (Fine & Gray 1999). People who had the competing
-  event stay in the risk set with weight G(t-)/G(T_i-), G the Kaplan-Meier of censoring; Breslow
-  ties. Standard errors are Fine & Gray's sandwich including the term for estimating G, ported
-  from cmprsk's ``crrvv``; so coefficient and SE match R ``crr`` (one censoring group).
+- ``cif_difference``: programme minus comparison CIF with the IJ variance of the difference,
+  clustered (a matched set spanning both groups adds its covariance).
+- ``competing_status``: cause codes from the derived outcomes' ``censor_reason``.
+The regression model (Fine-Gray) is in fine_gray.py.
 
-Checked against R cmprsk 2.2-11 (``cuminc``, ``timepoints``, ``crr``) and survival 3.5.3
-multi-state ``survfit`` on tests/reference/cmprsk.
+Checked against R cmprsk 2.2-11 (``cuminc``, ``timepoints``) and survival 3.5.3 multi-state
+``survfit`` (std.err and influence arrays) on tests/reference/cmprsk.
 """
 
 from __future__ import annotations
@@ -96,8 +96,8 @@ def _gray_cif(t: np.ndarray, cause: np.ndarray, code: int) -> tuple[np.ndarray, 
     return times, f, v
 
 
-def _aj_ij(t, cause, w, codes, causes):
-    """Weighted Aalen-Johansen CIFs and their infinitesimal-jackknife variances (one group)."""
+def _aj_influence(t, cause, w, causes):
+    """Weighted Aalen-Johansen CIFs and each person's IJ influence w_i dF/dw_i (one group)."""
     times, idx = np.unique(t, return_inverse=True)
     m, n = len(times), len(t)
     at_risk_ind = t[:, None] >= times[None, :]                          # n x m
@@ -121,10 +121,23 @@ def _aj_ij(t, cause, w, codes, causes):
         dh1 = np.divide(ind_c - at_risk_ind * h1, y, out=np.zeros((n, m)), where=y > 0)
         f = np.cumsum(s_prev * h1)
         infl = np.cumsum(ds_prev * h1 + s_prev * dh1, axis=1) * w[:, None]
-        summed = np.zeros((int(codes.max()) + 1, m))
-        np.add.at(summed, codes, infl)
-        out[c] = (f, (summed ** 2).sum(axis=0))
+        out[c] = (f, infl)
     return times, out
+
+
+def _cluster_var(infl: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Sum influences within clusters, then square and add (the IJ / robust variance)."""
+    _, local = np.unique(codes, return_inverse=True)
+    summed = np.zeros((int(local.max()) + 1, infl.shape[1]))
+    np.add.at(summed, local, infl)
+    return (summed ** 2).sum(axis=0)
+
+
+def _at(grid: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Right-continuous step function (last grid time <= at; 0 before the first) on the last axis."""
+    pos = np.searchsorted(grid, at, side="right") - 1
+    picked = values[..., np.maximum(pos, 0)]
+    return np.where(pos >= 0, picked, 0.0)
 
 
 def _loglog_interval(f, se, z):
@@ -173,19 +186,18 @@ def cumulative_incidence(df: pd.DataFrame, *, duration_col: str, event_col: str,
     for g in sorted(np.unique(groups), reverse=True):
         sel = groups == g
         label = "all" if treatment_col is None else ("programme" if g == 1 else "comparison")
+        at_given = None if times is None else np.asarray(times, dtype=float)
         if variance == "gray":
             per = {c: _gray_cif(t[sel], cause[sel], c) for c in causes}
             grid = per[causes[0]][0]
             per = {c: (per[c][1], per[c][2]) for c in causes}
         else:
-            _, local = np.unique(codes[sel], return_inverse=True)
-            grid, per = _aj_ij(t[sel], cause[sel], w[sel], local, causes)
-        at = grid if times is None else np.asarray(times, dtype=float)
-        pos = np.searchsorted(grid, at, side="right") - 1
+            grid, infl = _aj_influence(t[sel], cause[sel], w[sel], causes)
+            per = {c: (f, _cluster_var(i, codes[sel])) for c, (f, i) in infl.items()}
+        at = grid if at_given is None else at_given
         for c in causes:
             f_all, v_all = per[c]
-            f = np.where(pos >= 0, f_all[np.maximum(pos, 0)], 0.0)
-            se = np.sqrt(np.where(pos >= 0, v_all[np.maximum(pos, 0)], 0.0))
+            f, se = _at(grid, f_all, at), np.sqrt(_at(grid, v_all, at))
             lower, upper = _loglog_interval(f, se, z)
             rows.append(pd.DataFrame({
                 "term": f"CIF cause {c}, {label}", "group": label, "cause": c, "time": at,
@@ -196,121 +208,38 @@ def cumulative_incidence(df: pd.DataFrame, *, duration_col: str, event_col: str,
     return out[["group", "cause", "time", *RESULT_COLUMNS]]
 
 
-class _FGData:
-    """Sorted Fine-Gray pieces that do not depend on beta (one censoring group, as crr)."""
+def cif_difference(df: pd.DataFrame, *, duration_col: str, event_col: str, times: Sequence[float],
+                   treatment_col: str = "treated", weights_col: str | None = None,
+                   cluster_col: str | None = None, cause: int = 1, censor_code: int = 0,
+                   alpha: float = 0.05) -> pd.DataFrame:
+    """Programme minus comparison cumulative incidence of ``cause`` at ``times``, Wald interval.
 
-    def __init__(self, t, status, x, failcode):
-        order = np.argsort(t, kind="stable")
-        self.t, self.x = t[order], x[order]
-        st = status[order]
-        self.fail = st == failcode
-        self.comp = (st != 0) & ~self.fail
-        self.cens = st == 0
-        # censoring Kaplan-Meier, evaluated just before each person's own time: G(T_i-)
-        ut, idx = np.unique(self.t, return_inverse=True)
-        n_c = np.bincount(idx, weights=self.cens.astype(float))
-        y = np.bincount(idx)[::-1].cumsum()[::-1].astype(float)
-        g_after = np.cumprod(1 - n_c / y)
-        g_before = np.r_[1.0, g_after[:-1]]
-        self.u, self.d = np.unique(self.t[self.fail], return_counts=True)
-        g_u = g_before[np.searchsorted(ut, self.u)]
-        g_i = g_before[idx]
-        self.omega = ((self.t[None, :] >= self.u[:, None]).astype(float)
-                      + (self.t[None, :] < self.u[:, None]) * self.comp[None, :]
-                      * g_u[:, None] / g_i[None, :])                      # m x n
-        self.fail_pos = np.searchsorted(self.u, self.t)                   # valid where fail
-        self.cens_times, self.n_cens = np.unique(self.t[self.cens], return_counts=True)
-        self.y_cens = np.array([np.sum(self.t >= c) for c in self.cens_times], dtype=float)
-
-    def pieces(self, beta):
-        eta = self.x @ beta
-        r = self.omega * np.exp(eta)[None, :]
-        s0 = r.sum(axis=1)
-        s1 = r @ self.x
-        ebar = s1 / s0[:, None]
-        loglik = float(eta[self.fail].sum() - np.sum(self.d * np.log(s0)))
-        score = self.x[self.fail].sum(axis=0) - (self.d[:, None] * ebar).sum(axis=0)
-        s2 = np.einsum("mn,np,nq->mpq", r, self.x, self.x)
-        info = np.einsum("m,mpq->pq", self.d / s0, s2) - np.einsum("m,mp,mq->pq", self.d,
-                                                                   ebar, ebar)
-        return loglik, score, info, r, s0, ebar
-
-
-def _fine_gray_sandwich(data: _FGData, beta: np.ndarray) -> np.ndarray:
-    """Fine & Gray's robust variance with the censoring-estimation term (cmprsk ``crrvv``)."""
-    _, _, info, r, s0, ebar = data.pieces(beta)
-    x, n = data.x, len(data.t)
-    a = data.d / s0
-    own = np.zeros_like(x)
-    own[data.fail] = x[data.fail] - ebar[data.fail_pos[data.fail]]
-    eta_res = own - x * (r.T @ a)[:, None] + r.T @ (a[:, None] * ebar)
-    psi = np.zeros_like(x)
-    if len(data.cens_times):
-        comp_idx = np.flatnonzero(data.comp)                 # already in time order
-        rc = r[:, comp_idx]
-        p0 = np.c_[np.zeros(len(a)), np.cumsum(rc, axis=1)]
-        p1 = np.concatenate([np.zeros((len(a), 1, x.shape[1])),
-                             np.cumsum(rc[:, :, None] * x[comp_idx][None, :, :], axis=1)], axis=1)
-        rpos = np.searchsorted(data.t[comp_idx], data.cens_times, side="left")
-        mask = data.u[:, None] >= data.cens_times[None, :]                # m x C
-        inner = p1[:, rpos, :] - ebar[:, None, :] * p0[:, rpos][:, :, None]
-        q = np.einsum("mc,m,mcp->cp", mask.astype(float), a, inner)       # C x p
-        jump = -np.cumsum(data.n_cens[:, None] * q / data.y_cens[:, None] ** 2, axis=0)
-        k = np.searchsorted(data.cens_times, data.t, side="right") - 1
-        psi[k >= 0] = jump[k[k >= 0]]
-        cpos = np.searchsorted(data.cens_times, data.t[data.cens])
-        psi[data.cens] += q[cpos] / data.y_cens[cpos][:, None]
-    total = eta_res + psi
-    bread = np.linalg.inv(info)
-    del n
-    return bread @ (total.T @ total) @ bread
-
-
-def fine_gray(df: pd.DataFrame, *, duration_col: str, event_col: str,
-              treatment_col: str = "treated", covariates: Sequence[str] = (),
-              failcode: int = 1, censor_code: int = 0, alpha: float = 0.05,
-              tol: float = 1e-10, max_iter: int = 50) -> pd.DataFrame:
-    """Fine-Gray subdistribution hazard ratio for ``treatment_col`` (and ``covariates``).
-
-    ``event_col``: ``censor_code`` censored, ``failcode`` the event of interest, any other
-    code competing. Unweighted (as R ``crr``); Breslow ties; Newton-Raphson with step halving.
-    Returns tidy rows on the log scale (estimate = log sHR) with ``hazard_ratio`` columns.
+    IJ variance: each person's influence on the difference (+ for programme, - for comparison),
+    summed within ``cluster_col`` before squaring, so a matched set that spans both groups
+    contributes its covariance (as R survfit's influence arrays summed by cluster).
     """
-    cols = [treatment_col, *covariates]
     t = _column(df, duration_col, "duration")
     status = _column(df, event_col, "event").astype(int)
     status = np.where(status == censor_code, 0, status)
-    if not np.any(status == failcode):
-        raise ValueError(f"no event with code {failcode} in {event_col!r}")
-    x = np.column_stack([_column(df, c, "covariate") for c in cols])
-    data = _FGData(t, status, x, failcode)
-    beta = np.zeros(len(cols))
-    loglik, score, info, *_ = data.pieces(beta)
-    converged = False
-    for _ in range(max_iter):
-        step = np.linalg.solve(info, score)
-        for _halving in range(30):
-            new = beta + step
-            new_ll, new_score, new_info, *_ = data.pieces(new)
-            if np.isfinite(new_ll) and new_ll >= loglik - 1e-12:
-                break
-            step = step / 2
-        beta, loglik, score, info = new, new_ll, new_score, new_info
-        if np.max(np.abs(score)) < tol:
-            converged = True
-            break
-    if not converged:
-        raise RuntimeError("Fine-Gray Newton-Raphson did not converge")
-    cov = _fine_gray_sandwich(data, beta)
-    se = np.sqrt(np.diag(cov))
+    w = np.ones(len(df)) if weights_col is None else _column(df, weights_col, "weights")
+    g = _column(df, treatment_col, "treatment").astype(int)
+    codes = (np.arange(len(df)) if cluster_col is None
+             else pd.factorize(df[cluster_col], sort=True)[0])
+    at = np.asarray(times, dtype=float)
+    est = np.zeros(len(at))
+    infl = np.zeros((len(df), len(at)))
+    for value, sign in ((1, 1.0), (0, -1.0)):
+        sel = g == value
+        grid, per = _aj_influence(t[sel], status[sel], w[sel], [cause])
+        f, i = per[cause]
+        est += sign * _at(grid, f, at)
+        infl[sel] = sign * _at(grid, i, at)
+    se = np.sqrt(_cluster_var(infl, codes))
     z = stats.norm.ppf(1 - alpha / 2)
-    out = pd.DataFrame({
-        "term": cols, "estimate": beta, "std_error": se, "lower": beta - z * se,
-        "upper": beta + z * se, "p_value": 2 * stats.norm.sf(np.abs(beta / se)),
-        "method": f"Fine-Gray subdistribution hazard (cause {failcode}), Breslow ties, "
-                  "Fine-Gray sandwich SE (as R cmprsk::crr)",
+    return pd.DataFrame({
+        "term": [f"CIF difference (programme - comparison), cause {cause}, day {d:g}" for d in at],
+        "time": at, "estimate": est, "std_error": se, "lower": est - z * se,
+        "upper": est + z * se, "p_value": 2 * stats.norm.sf(np.abs(est / se)),
+        "method": "Aalen-Johansen difference, infinitesimal-jackknife variance"
+                  + (f" clustered on {cluster_col!r}" if cluster_col else ""),
         "n": len(df)})
-    out["hazard_ratio"] = np.exp(out["estimate"])
-    out["hr_lower"], out["hr_upper"] = np.exp(out["lower"]), np.exp(out["upper"])
-    out.attrs["loglik"] = loglik
-    return out
