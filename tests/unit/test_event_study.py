@@ -32,6 +32,24 @@ def test_person_months_counts_offences_and_exposure_by_hand():
     assert 1 not in b.index  # no exposure after death
 
 
+def test_person_months_with_a_person_in_two_trials_clusters_on_the_person():
+    index = pd.DataFrame({"unit": ["a-2019", "a-2020", "b-2020"], "person_id": ["a", "a", "b"],
+                          "treated": [0, 1, 0],
+                          "index_date": pd.to_datetime(["2019-01-01", "2020-01-01",
+                                                        "2020-01-01"])})
+    offences = pd.DataFrame({"person_id": ["a"], "offence_date": pd.to_datetime(["2019-12-15"])})
+    pm = person_months(index, offences, window=12, unit_col="unit")
+    # a's one offence is month 11 after the 2019 index and month -1 before the 2020 index
+    hits = pm[pm["offences"] > 0].set_index("unit")["rel_month"].to_dict()
+    assert hits == {"a-2019": 11, "a-2020": -1}
+    assert pm.groupby("unit").size().tolist() == [24, 24, 24]
+    res = event_study(pm.assign(offences=pm["offences"] + (pm["rel_month"] % 3 == 0)))
+    assert "2 clusters" in res.coefficients["method"].iloc[0]
+    assert "too few clusters" in res.pretrend["method"].iloc[0]  # rank 1 < 11 pre months
+    with pytest.raises(ValueError, match="identify one row"):
+        person_months(pd.concat([index, index]), offences, unit_col="unit")
+
+
 def test_estimator_equals_statsmodels_ols_with_cluster_errors():
     panel = planted_panel(1, n=40, window=3, step=-0.2)
     panel = panel.drop(panel.sample(frac=0.1, random_state=2).index)  # unbalanced

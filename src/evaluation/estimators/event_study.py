@@ -166,7 +166,7 @@ def event_study(panel: pd.DataFrame, *, treatment_col: str = "treated",
     coef = pd.DataFrame({
         "term": [f"rel_month={months[j]}" for j in others], "rel_month": months[others],
         "estimate": beta, "std_error": se, "lower": beta - z * se, "upper": beta + z * se,
-        "p_value": 2 * stats.norm.sf(np.abs(beta / se)), "method": method, "n": n_people})
+        "p_value": _two_sided(beta, se), "method": method, "n": n_people})
     pre = np.flatnonzero(months[others] < reference)
     pretrend = _wald(beta[pre], cov[np.ix_(pre, pre)], "pre-trend: all pre-index months = 0",
                      method, n_people)
@@ -177,16 +177,24 @@ def event_study(panel: pd.DataFrame, *, treatment_col: str = "treated",
     average = pd.DataFrame([{
         "term": "average post-index difference", "estimate": a, "std_error": a_se,
         "lower": a - z * a_se, "upper": a + z * a_se,
-        "p_value": float(2 * stats.norm.sf(abs(a / a_se))), "method": method, "n": n_people}])
+        "p_value": float(_two_sided(a, a_se)), "method": method, "n": n_people}])
     cells = pd.DataFrame({
         "group": np.repeat(["comparison", "programme"], n_m), "rel_month": np.tile(months, 2),
         "rate": mean, "std_error": np.sqrt(np.diag(cov_cells))})
     return EventStudyResult(coef, pretrend, average, cells, cov)
 
 
+def _two_sided(est, se):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.asarray(se) > 0, 2 * stats.norm.sf(np.abs(est / se)), np.nan)
+
+
 def _wald(b, v, term, method, n):
-    stat = float(b @ np.linalg.solve(v, b))
+    """Joint Wald chi-square; with too few clusters the covariance is singular: use its rank."""
+    rank = int(np.linalg.matrix_rank(v))
+    stat = float(b @ np.linalg.pinv(v) @ b)
+    note = "" if rank == len(b) else f" (covariance rank {rank} < {len(b)}: too few clusters)"
     return pd.DataFrame([{
         "term": term, "estimate": stat, "std_error": np.nan, "lower": np.nan, "upper": np.nan,
-        "p_value": float(stats.chi2.sf(stat, len(b))), "method": f"Wald chi-square, "
-        f"{len(b)} df; {method}", "n": n, "df": len(b)}])
+        "p_value": float(stats.chi2.sf(stat, rank)) if rank else np.nan,
+        "method": f"Wald chi-square, {rank} df{note}; {method}", "n": n, "df": rank}])

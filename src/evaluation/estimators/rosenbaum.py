@@ -195,7 +195,11 @@ def sensitivity_value(p_upper, alpha: float = 0.05, gamma_max: float = 100.0,
 
 def sensitivity_sentence(gamma: float, alpha: float = 0.05, programme: str = "the programme",
                          outcome: str = "reoffending") -> str:
-    """Plain-English reading of a sensitivity value (from ``sensitivity_value``)."""
+    """Plain-English reading of a sensitivity value (from ``sensitivity_value``).
+
+    Gamma bounds the *odds* ratio of being on the programme for two matched people; "times as
+    likely" is the lay reading (close to the odds for the small probabilities of selection).
+    """
     level = f"{100 * (1 - alpha):.0f}%"
     if gamma <= 1.0:
         return (f"The difference in {outcome} is not statistically significant even if the "
