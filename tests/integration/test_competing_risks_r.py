@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.estimators.competing_risks import cif_difference, cumulative_incidence
+from evaluation.estimators.competing_risks import cif_difference, cumulative_incidence, gray_test
 from evaluation.estimators.fine_gray import fine_gray
 from tests.paths import REFERENCE_DIR
 
@@ -95,3 +95,14 @@ def test_fine_gray_matches_crr(data, model, covariates, failcode):
     assert np.abs(fit["std_error"] - ref["se"]).max() < 1e-8
     assert fit.attrs["loglik"] == pytest.approx(ref["loglik"].iloc[0], abs=1e-8)
     assert np.allclose(fit["hazard_ratio"], np.exp(ref["coef"]), rtol=1e-8)
+
+
+def test_gray_test_matches_cuminc_tests(data):
+    ref = pd.read_csv(HERE / "cuminc_tests_R.csv")
+    bands = np.select([data["age"] <= -0.5, data["age"] <= 0.5], [1, 2], 3)  # as R cut()
+    df = data.assign(age_band=bands)
+    for row in ref.itertuples():
+        out = gray_test(df, duration_col="time", event_col="status", cause=row.cause,
+                        rho=row.rho, treatment_col=row.comparison).iloc[0]
+        assert out["estimate"] == pytest.approx(row.stat, rel=1e-10)
+        assert out["p_value"] == pytest.approx(row.p, rel=1e-9)

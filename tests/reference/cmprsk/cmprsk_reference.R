@@ -106,3 +106,16 @@ for (cl in c("id", "match_set")) {
 dd <- do.call(rbind, diff_rows)
 write.csv(dd, file.path(here, "survfit_aj_difference_R.csv"), row.names = FALSE)
 print(dd, digits = 12)
+
+# 5. Gray's K-sample test (cuminc "Tests") by treated (rho 0 and 1) and across three age bands
+#    (the bands are defined here, as cut() does: (-Inf, -0.5], (-0.5, 0.5], (0.5, Inf)).
+d$age_band <- cut(d$age, c(-Inf, -0.5, 0.5, Inf), labels = FALSE)
+gt <- function(group, rho, label) {
+  tt <- cuminc(d$time, d$status, group = group, rho = rho, cencode = 0)$Tests
+  data.frame(comparison = label, rho = rho, cause = as.integer(rownames(tt)),
+             stat = tt[, "stat"], p = tt[, "pv"], df = tt[, "df"])
+}
+tests <- rbind(gt(d$treated, 0, "treated"), gt(d$treated, 1, "treated"),
+               gt(d$age_band, 0, "age_band"))
+write.csv(tests, file.path(here, "cuminc_tests_R.csv"), row.names = FALSE)
+print(tests, digits = 12)
