@@ -24,6 +24,7 @@ from evaluation.estimators.competing_risks import (
     cif_difference,
     competing_status,
     cumulative_incidence,
+    gray_test,
 )
 from evaluation.estimators.event_study import event_study, person_months
 from evaluation.estimators.fine_gray import fine_gray
@@ -88,6 +89,7 @@ def competing_summary(analysis: pd.DataFrame) -> dict:
                               weights_col="weight", cluster_col="cluster", times=[365])
     diff = cif_difference(a, duration_col="duration_days", event_col="status", times=[365],
                           weights_col="weight", cluster_col="cluster")
+    gray = gray_test(a, duration_col="duration_days", event_col="status")
     fg = fine_gray(a, duration_col="duration_days", event_col="status")
     km_note = {}
     for label, g in [("programme", 1), ("comparison", 0)]:
@@ -98,6 +100,8 @@ def competing_summary(analysis: pd.DataFrame) -> dict:
             "deaths": km_note,
             "cif_difference_365": diff[["estimate", "lower", "upper", "p_value"]].round(4)
             .to_dict("records")[0],
+            "gray_test_unweighted": {"chi2": round(float(gray["estimate"].iloc[0]), 4),
+                                     "p": round(float(gray["p_value"].iloc[0]), 4)},
             "fine_gray_unweighted": fg[["term", "hazard_ratio", "hr_lower", "hr_upper",
                                         "p_value"]].round(4).to_dict("records")}
 
