@@ -102,6 +102,21 @@ def test_frame_wrappers_build_the_pairs():
         binary_pair_bounds(df.iloc[:-1], pair_col="pair", outcome_col="reoffended")
 
 
+def test_direction_increase_mirrors_the_counts():
+    df = pd.DataFrame({"pair": np.repeat([1, 2, 3, 4], 2), "treated": [1, 0] * 4,
+                       "reoffended": [1, 0, 1, 0, 1, 0, 0, 1]})
+    up = binary_pair_bounds(df, pair_col="pair", outcome_col="reoffended", gammas=[1.5])
+    harm = binary_pair_bounds(df, pair_col="pair", outcome_col="reoffended", gammas=[1.5],
+                              direction="increase")
+    assert up["p_value"].iloc[0] == pytest.approx(sign_test_bound(4, 1, 1.5))
+    assert harm["p_value"].iloc[0] == pytest.approx(sign_test_bound(4, 3, 1.5))
+    d = np.array([1.0, -2.0, 3.0, -4.0, -5.0])
+    assert signed_rank_bounds(d, [2.0], direction="increase")["p_value"].iloc[0] == \
+        pytest.approx(signed_rank_bounds(-d, [2.0])["p_value"].iloc[0])
+    with pytest.raises(ValueError, match="direction"):
+        signed_rank_bounds(d, direction="harm")
+
+
 def test_censored_pair_score_uses_only_orderings_censoring_reveals():
     df = pd.DataFrame({
         "pair": np.repeat([1, 2, 3, 4, 5, 6], 2),

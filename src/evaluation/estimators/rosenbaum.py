@@ -21,7 +21,8 @@ probability of a sum of independent Bernoulli(p+) terms:
   comparison member's reoffence was observed before the programme member's time, -1 the other
   way round, 0 if censoring hides the order or the days tie; then the sign-test bound above.
 Direction: T counts pairs that favour the programme (fewer / later reoffences); the bound is
-for the claim "the programme reduced reoffending".
+for the claim "the programme reduced reoffending" (``direction="increase"`` for the claim that
+it raised it, e.g. when the estimate points to harm).
 """
 
 from __future__ import annotations
@@ -85,13 +86,23 @@ def _pairs(df, pair_col, treatment_col, value_cols):
             for c in value_cols}
 
 
+def _direction_sign(direction: str) -> int:
+    if direction not in ("reduction", "increase"):
+        raise ValueError("direction must be 'reduction' (the programme lowers reoffending) or "
+                         "'increase'")
+    return 1 if direction == "reduction" else -1
+
+
 def binary_pair_bounds(df: pd.DataFrame, *, pair_col: str, outcome_col: str,
                        treatment_col: str = "treated",
-                       gammas: Sequence[float] = DEFAULT_GAMMAS) -> pd.DataFrame:
+                       gammas: Sequence[float] = DEFAULT_GAMMAS,
+                       direction: str = "reduction") -> pd.DataFrame:
     """McNemar bounds from a long frame of 1:1 matched pairs with a 0/1 outcome (1 = reoffended)."""
     y_t, y_c = _pairs(df, pair_col, treatment_col, [outcome_col])[outcome_col]
     favour = int(np.sum((y_c == 1) & (y_t == 0)))
     against = int(np.sum((y_t == 1) & (y_c == 0)))
+    if _direction_sign(direction) < 0:
+        favour, against = against, favour
     return mcnemar_bounds(favour + against, favour, gammas).assign(n=2 * len(y_t))
 
 
@@ -116,7 +127,7 @@ def _exact_upper_tail(q: np.ndarray, t: float, p: float) -> float:
 
 
 def signed_rank_bounds(differences: Sequence[float], gammas: Sequence[float] = DEFAULT_GAMMAS,
-                       method: str = "auto") -> pd.DataFrame:
+                       method: str = "auto", direction: str = "reduction") -> pd.DataFrame:
     """Bounds on the one-sided Wilcoxon signed-rank p-value for matched-pair differences.
 
     ``differences``: comparison minus programme outcome (positive favours the programme, e.g.
@@ -124,7 +135,7 @@ def signed_rank_bounds(differences: Sequence[float], gammas: Sequence[float] = D
     approximation, no continuity correction, as R DOS::senWilcox) or "auto" (exact up to
     ``EXACT_MAX_PAIRS`` non-zero pairs: the convolution costs O(n^3)).
     """
-    q, t = _signed_rank_parts(np.asarray(differences))
+    q, t = _signed_rank_parts(_direction_sign(direction) * np.asarray(differences, dtype=float))
     if len(q) == 0:
         raise ValueError("all differences are zero: no informative pairs")
     if method == "auto":
@@ -162,10 +173,12 @@ def censored_pair_scores(df: pd.DataFrame, *, pair_col: str, duration_col: str,
 
 def survival_pair_bounds(df: pd.DataFrame, *, pair_col: str, duration_col: str, event_col: str,
                          treatment_col: str = "treated",
-                         gammas: Sequence[float] = DEFAULT_GAMMAS) -> pd.DataFrame:
+                         gammas: Sequence[float] = DEFAULT_GAMMAS,
+                         direction: str = "reduction") -> pd.DataFrame:
     """Sign-test bounds on who reoffended first in each matched pair, censoring-aware."""
     s = censored_pair_scores(df, pair_col=pair_col, duration_col=duration_col,
                              event_col=event_col, treatment_col=treatment_col)
+    s = _direction_sign(direction) * s
     out = mcnemar_bounds(int(np.sum(s != 0)), int(np.sum(s == 1)), gammas)
     return out.assign(n=2 * len(s), method="Rosenbaum bound, censored pairs: who reoffended "
                       "first (Gehan pair score, exact binomial)")
