@@ -21,14 +21,15 @@ def test_person_months_counts_offences_and_exposure_by_hand():
                                         "2020-03-05", "2020-03-20", "2020-03-02"])})
     pm = person_months(index, offences, window=2, data_cutoff="2020-04-15",
                        end_date_col="date_of_death")
-    # month boundaries (days): -61, -31, 0, 30, 60 ; cutoff is day 45, b dies on day 10
+    # month boundaries (days): -61, -31, 0, 30, 60; cutoff is day 45; b dies on day 10
     assert month_bounds(2).tolist() == [-61, -31, 0, 30, 60]
     a = pm[pm.person_id == "a"].set_index("rel_month")
     # days -1 (month -1), 0 (month 0), 30 and 31 (month 1: it starts on day 30)
     assert a["offences"].to_dict() == {-2: 0, -1: 1, 0: 1, 1: 2}
     assert a["exposure_days"].to_dict() == {-2: 30, -1: 31, 0: 30, 1: 16}
     b = pm[pm.person_id == "b"].set_index("rel_month")
-    assert b.loc[0, "exposure_days"] == 10 and b.loc[0, "offences"] == 1  # day 19 after death
+    # days 0..10 observed (the death day counts); the day-19 offence is after death
+    assert b.loc[0, "exposure_days"] == 11 and b.loc[0, "offences"] == 1
     assert 1 not in b.index  # no exposure after death
 
 

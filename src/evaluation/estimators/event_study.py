@@ -45,8 +45,9 @@ def person_months(index: pd.DataFrame, offences: pd.DataFrame, *, window: int = 
 
     ``index``: one row per person (or per ``unit_col``, e.g. person x trial) with the group and
     index date. ``offences``: one row per offence (person_id, offence_date); filter it first to
-    what should count (e.g. proven offences). Exposure stops after ``data_cutoff`` and from
-    ``end_date_col`` (e.g. date of death) on; months with no exposure are dropped, and offences
+    what should count (e.g. proven offences). Exposure stops after ``data_cutoff`` and after
+    ``end_date_col`` (e.g. date of death: that day is observed, as in derive_outcomes, where an
+    offence on the censoring day counts); months with no exposure are dropped, and offences
     outside the exposure are not counted.
     """
     unit_col = unit_col or person_col
@@ -68,7 +69,7 @@ def person_months(index: pd.DataFrame, offences: pd.DataFrame, *, window: int = 
     if end_date_col is not None:
         end = pd.to_datetime(idx[end_date_col]).to_numpy("datetime64[D]")
         has_end = ~np.isnat(end)
-        last = np.where(has_end, np.minimum(last, (end - d0).astype(int) - 1), last)
+        last = np.where(has_end, np.minimum(last, (end - d0).astype(int)), last)
     lo = bounds[:-1][None, :]
     hi = np.minimum(bounds[1:][None, :], last[:, None] + 1)
     exposure = np.clip(hi - lo, 0, None)                                  # units x months
