@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from evaluation.evaluate import build_design, evaluate_programme
 
 from evaluation.config import load_programme_config
 from evaluation.data.io import load_extract
@@ -38,7 +39,6 @@ from evaluation.estimators.rosenbaum import (
     signed_rank_bounds,
     survival_pair_bounds,
 )
-from evaluation.evaluate import build_design, evaluate_programme
 
 RESULTS = Path(__file__).resolve().parent / "results" / "methods_synthetic.json"
 GAMMAS = [1.0, 1.25, 1.5, 2.0]
