@@ -17,10 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from evaluation.evaluate import build_design, evaluate_programme
 
+from evaluation.analysis.programme import evaluate_programme
 from evaluation.config import load_programme_config
 from evaluation.data.io import load_extract
+from evaluation.design.build import build_design
 from evaluation.estimators.competing_risks import (
     cif_difference,
     competing_status,
