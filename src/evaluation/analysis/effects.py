@@ -5,7 +5,7 @@ estimator family that produces it and the term read from that family's tidy tabl
 pre-declared headline is marked and one measure per other question is Holm-adjusted
 (``analysis/multiplicity.py``). Every row carries its sample's group sizes and events and the
 Justice Data Lab gate (at least 60 people and 30 people reoffending in each group), below which
-the report must not make a significance statement.
+the report must not make a significance statement (decision 0404).
 """
 
 from __future__ import annotations

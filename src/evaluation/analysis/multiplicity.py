@@ -7,7 +7,7 @@ question other than the headline's (``outcomes/registry.py``); the other measure
 question (role "supporting") share their lead's adjustment, and the headline's companions are,
 like the headline, read at the nominal level.
 
-Adjusted intervals (decision 0402): each measure's interval is recomputed at the two-sided
+Adjusted intervals (decision 0403): each measure's interval is recomputed at the two-sided
 level ``alpha_adjusted = alpha * p / p_adjusted`` of its question's lead. For an unconstrained
 Holm step this is Holm's own threshold alpha / (m - k + 1) for the k-th smallest p-value; where
 the step-down is stopped by an earlier step the level is lowered, so an adjusted interval

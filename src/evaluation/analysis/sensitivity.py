@@ -1,4 +1,5 @@
-"""E-value for the pre-declared headline: how strong an unmeasured confounder would have to be.
+"""E-value for the pre-declared headline: how strong an unmeasured confounder would have to be
+(decision 0404).
 
 The E-value belongs to the headline's own measure, on the scale the registry gives it
 (``evalue_scale``): a risk or rate ratio as it is; a hazard ratio converted to a risk ratio

@@ -8,7 +8,7 @@ estimator), not edits in five places.
 Questions: measures answering the same question (the reoffending rate as a difference and as a
 ratio; time to reoffence as a hazard ratio and as days free) are one test, not two. The first
 measure listed for a question is the one that enters the Holm family of secondary outcomes;
-the others are the same answer on another scale (role "supporting"). See decision 0402.
+the others are the same answer on another scale (role "supporting"). See decision 0403.
 """
 
 from __future__ import annotations
