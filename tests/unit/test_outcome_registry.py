@@ -2,13 +2,28 @@
 
 import pytest
 
-from evaluation.outcomes.registry import MEASURES, OUTCOME_KEYS, measure
+from evaluation.outcomes.registry import (
+    MEASURES,
+    OUTCOME_KEYS,
+    QUESTIONS,
+    measure,
+    question_lead,
+)
 
 
 def test_keys_unique_and_ratios_have_null_one():
     assert len(set(OUTCOME_KEYS)) == len(OUTCOME_KEYS) == len(MEASURES)
     for m in MEASURES:
-        assert m.null == (1.0 if m.evalue_scale else 0.0), m.key
+        # ratio scales (RR, HR) have null 1; differences (converted for an E-value: RD, MR,
+        # or none) have null 0
+        assert m.null == (1.0 if m.evalue_scale in ("RR", "HR") else 0.0), m.key
+
+
+def test_one_holm_test_per_question():
+    # the first measure of each question leads it; rate, frequency, time and cost
+    assert QUESTIONS == ("reoffending rate", "frequency", "time to reoffence", "cost")
+    assert [question_lead(q).key for q in QUESTIONS] == [
+        "reoffended_rd", "n_reoffences_diff", "time_to_reoffence_hr", "cost_diff"]
 
 
 def test_unknown_key_names_the_valid_ones():

@@ -2,7 +2,10 @@
 
 The rows follow the outcome registry (``outcomes/registry.py``): each measure names the
 estimator family that produces it and the term read from that family's tidy table. The
-pre-declared headline is marked and the secondaries are Holm-adjusted among themselves.
+pre-declared headline is marked and one measure per other question is Holm-adjusted
+(``analysis/multiplicity.py``). Every row carries its sample's group sizes and events and the
+Justice Data Lab gate (at least 60 people and 30 people reoffending in each group), below which
+the report must not make a significance statement (decision 0404).
 """
 
 from __future__ import annotations
@@ -12,15 +15,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evaluation.analysis.multiplicity import holm_by_question
 from evaluation.analysis.reasons import exclusion_row
 from evaluation.config import ProgrammeConfig
 from evaluation.estimators.binary import binary_effect
 from evaluation.estimators.counts import count_effect
 from evaluation.estimators.cox import cox_effect
 from evaluation.estimators.means import mean_difference
-from evaluation.estimators.multiplicity import adjust_secondaries
 from evaluation.estimators.rmst import rmst_effect
 from evaluation.outcomes.registry import MEASURES
+
+JDL_MIN_PEOPLE = 60  # per group: the Justice Data Lab's minimum
+JDL_MIN_EVENTS = 30  # per group: people with a proven reoffence (fewer: unreliable rates)
 
 
 def _pick(table: pd.DataFrame, term: str, outcome: str) -> dict[str, Any]:
@@ -71,9 +77,14 @@ def estimate_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weights: s
     # Frequency is a rate per day at liberty: people in custody for the whole window have no
     # time at risk and carry no information about the rate (counted in ``exclusions``).
     at_liberty = complete.loc[complete["days_at_risk"] > 0]
+    # The JDL frequency: reoffences per 100 people, everyone with a complete read-out.
+    per_100 = complete.assign(n_reoffences_per_100=100 * complete["n_reoffences"])
     details = {
         "binary": binary_effect(complete, outcome_col="reoffended", treatment_col="treated",
                                 weights_col=weights, cluster_col=cluster),
+        "frequency_per_100": mean_difference(per_100, outcome_col="n_reoffences_per_100",
+                                             treatment_col="treated", weights_col=weights,
+                                             cluster_col=cluster),
         "frequency": frequency_effect(at_liberty, weights, cluster),
         "cox": cox_effect(analysis, duration_col="duration_days", event_col="event",
                           treatment_col="treated", weights_col=weights,
@@ -87,10 +98,27 @@ def estimate_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weights: s
     table = pd.DataFrame([_pick(details[m.family], m.term, m.key) for m in MEASURES])
     table["measures"] = [m.measures for m in MEASURES]
     table["null"] = [m.null for m in MEASURES]
-    table = adjust_secondaries(table, headline=config.headline)
+    table = holm_by_question(table, headline=config.headline)
     details["exclusions"] = _exclusions(analysis, complete, config)
     table["n_events_treated"] = int(complete.loc[complete["treated"] == 1, "reoffended"].sum())
-    return table, details
+    samples = {"frequency": (at_liberty, "reoffended"), "cox": (analysis, "event"),
+               "rmst": (analysis, "event")}
+    gates = pd.DataFrame([jdl_gate(*samples.get(m.family, (complete, "reoffended")))
+                          for m in MEASURES])
+    return pd.concat([table, gates], axis=1), details
+
+
+def jdl_gate(sample: pd.DataFrame, event_col: str) -> dict[str, Any]:
+    """Group sizes and events of one estimate's sample, and whether the JDL minimum is met."""
+    treated = sample["treated"] == 1
+    events = sample[event_col].astype(int)
+    row = {"n_treated": int(treated.sum()), "n_comparison": int((~treated).sum()),
+           "events_treated": int(events[treated].sum()),
+           "events_comparison": int(events[~treated].sum())}
+    row["jdl_minimum_met"] = bool(
+        min(row["n_treated"], row["n_comparison"]) >= JDL_MIN_PEOPLE
+        and min(row["events_treated"], row["events_comparison"]) >= JDL_MIN_EVENTS)
+    return row
 
 
 def numeric_covariates(frame: pd.DataFrame, config: ProgrammeConfig) -> list[str]:

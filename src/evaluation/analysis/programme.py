@@ -24,12 +24,13 @@ from evaluation.cohort.attrition import Attrition
 from evaluation.cohort.build import Cohort
 from evaluation.config import ProgrammeConfig
 from evaluation.data.io import Extract
-from evaluation.design.build import Design, build_design
+from evaluation.design.build import Design, build_design, judge_balance
 from evaluation.design.propensity import PropensityModel
 from evaluation.estimators.cox import ph_check
 from evaluation.estimators.doubly_robust import adjusted_effect
 from evaluation.estimators.kaplan_meier import KaplanMeierByGroup
 from evaluation.estimators.logrank import logrank
+from evaluation.outcomes.registry import measure
 
 
 @dataclass
@@ -57,10 +58,31 @@ class ProgrammeEvaluation:
     ph: Any
     sensitivity: pd.Series
     before_during: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # balance on the complete read-out subset, where the matched pairs may be broken (0401)
+    balance_readout: pd.DataFrame | None = None
 
     @property
     def headline(self) -> pd.Series:
         return self.estimates.loc[self.estimates["role"] == "headline"].iloc[0]
+
+    @property
+    def headline_result(self) -> dict[str, Any]:
+        """The pre-declared headline as the report must state it: its own measure, interval,
+        E-value and whether the JDL minimum allows a significance statement."""
+        h = self.headline
+        m = measure(h["outcome"])
+        s = self.sensitivity
+        return {"outcome": m.key, "question": m.question, "measures": m.measures,
+                "label": m.label, "term": h["term"], "null": m.null,
+                "estimate": float(h["estimate"]), "lower": float(h["lower"]),
+                "upper": float(h["upper"]), "p_value": float(h["p_value"]),
+                "significant": bool(h["significant"]),
+                "n_treated": int(h["n_treated"]), "n_comparison": int(h["n_comparison"]),
+                "events_treated": int(h["events_treated"]),
+                "events_comparison": int(h["events_comparison"]),
+                "jdl_minimum_met": bool(h["jdl_minimum_met"]),
+                "e_value": float(s["e_value"]), "e_value_ci": float(s["e_value_ci"]),
+                "e_value_outcome": s["outcome"]}
 
     @property
     def balance_failed(self) -> list[str]:
@@ -103,8 +125,11 @@ def evaluate_programme(config: ProgrammeConfig, extract: Extract,
         complete.assign(reoffended=complete["reoffended"].astype(int)), outcome_col="reoffended",
         treatment_col="treated", covariates=numeric_covariates(complete, config),
         weights_col=weights, cluster_col=cluster)
+    balance_readout = judge_balance(complete, config, weights=weights)
+    summary = {**design.summary, "readout_subset": readout_balance_summary(balance_readout,
+                                                                           complete)}
     readouts = readout_table(design.analysis_set, extract, config, weights, cluster)
-    sensitivity = headline_sensitivity(estimates, analysis)
+    sensitivity = headline_sensitivity(estimates, details, km, float(window))
     bd = (before_during_analysis(analysis, design.cohort.treated, extract, weights, cluster)
           if config.outcomes.before_during else {})
     if config.bootstrap.enabled:
@@ -112,8 +137,22 @@ def evaluate_programme(config: ProgrammeConfig, extract: Extract,
     return ProgrammeEvaluation(
         config=config, synthetic=extract.is_synthetic, data_cutoff=extract.data_cutoff,
         cohort=design.cohort, attrition=attrition, design_frame=design.frame, analysis=analysis,
-        propensity=design.propensity, design_summary=design.summary,
+        propensity=design.propensity, design_summary=summary,
         balance_before=design.balance_before, balance_after=design.balance_after,
         support=design.support, power=design.power, estimates=estimates, details=details,
         unadjusted=unadjusted, km=km, readouts=readouts, ph=ph, sensitivity=sensitivity,
-        before_during=bd)
+        before_during=bd, balance_readout=balance_readout)
+
+
+def readout_balance_summary(balance: pd.DataFrame, complete: pd.DataFrame) -> dict[str, Any]:
+    """What the rate, frequency and cost analyses rest on: the complete read-out subset drops
+    people whose index date is too late, breaking some matched pairs, so balance is re-checked
+    on it (decision 0401). ``status`` is the worst covariate's status."""
+    status = balance["status"]
+    worst = "fail" if (status == "fail").any() else "flag" if (status == "flag").any() else "ok"
+    return {"n_treated": int((complete["treated"] == 1).sum()),
+            "n_comparison": int((complete["treated"] == 0).sum()),
+            "max_abs_smd": float(balance["smd"].abs().max()),
+            "failed": _labels(balance.loc[status == "fail"]),
+            "flagged": _labels(balance.loc[status == "flag"]),
+            "status": worst}
