@@ -36,16 +36,20 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from evaluation.data.validate import validate_directory, violations_frame
-    from evaluation.data.violations import describe_violations
+    from evaluation.data import validate
+    from evaluation.data.gate import refuse_unreadable
+    from evaluation.data.violations import ExtractError, describe_violations
 
-    violations = validate_directory(args.data)  # unreadable: ExtractError, exit 2 (main)
+    try:
+        violations = validate.validate_directory(args.data)
+    except ExtractError as exc:  # cannot be read at all: exit 2, printed by main
+        raise refuse_unreadable(args.data, exc) from None
     if not violations:
         print(f"{args.data}: no violations of the data contract.")
         return 0
     print(describe_violations(str(args.data), violations, max_rows=args.max_rows))
     if args.report:
-        violations_frame(violations).to_csv(args.report, index=False)
+        validate.violations_frame(violations).to_csv(args.report, index=False)
         print(f"Every affected row is listed in {args.report}")
     print("Nothing was changed. Fix the rows above (see data/README.md for each rule).")
     return 1

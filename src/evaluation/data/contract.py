@@ -88,8 +88,7 @@ DATE_FORMAT = "%Y-%m-%d"
 # (Excel's "CSV UTF-8") is allowed.
 DEFAULT_ENCODING = "utf-8"
 # Row numbers in every message: 1 = the first data row under the header (a CSV file's line 2).
-ROW_NUMBERING = ("rows are numbered from 1 = the first data row under the header "
-                 "(in a CSV file, row N is on line N+1)")
+ROW_NUMBERING = "row 1 is the first data row under the header (in a CSV file, row N is on line N+1)"
 
 TABLES = ("people", "offences", "programme_episodes", "comparison_pool")
 EXTRACT_METADATA_FILE = "extract.json"

@@ -55,8 +55,9 @@ def read_metadata(directory: Path) -> tuple[dict, pd.Timestamp]:
     """``extract.json``: the data cut-off (YYYY-MM-DD) and optional encoding and date format."""
     path = Path(directory) / EXTRACT_METADATA_FILE
     if not Path(directory).is_dir():
-        raise ExtractError(f"{directory}: no such data directory (give --data the folder that "
-                           f"holds {EXTRACT_METADATA_FILE} and the four tables)")
+        rule = (f"no such data directory (give --data the folder that holds "
+                f"{EXTRACT_METADATA_FILE} and the four tables)")
+        raise ExtractError(f"{directory}: {rule}", [Violation(str(directory), "", rule, ())])
     if not path.exists():
         raise file_error(path, f"is missing from {directory}: every extract states its data "
                                f"cut-off, e.g. {_EXAMPLE}")

@@ -33,11 +33,17 @@ class ExtractInvalid(ExtractError):
         self.unreadable = unreadable is not None
         self.exit_code = 2 if self.unreadable else 1
         if unreadable is not None:
-            message = f"the extract cannot be read: {unreadable}"
+            lines = [v.describe(max_rows) for v in violations] or [unreadable]
+            message = f"{directory}: the extract cannot be read:\n  " + "\n  ".join(lines)
         else:
             message = "\n".join([describe_violations(str(directory), violations, max_rows),
                                  NOTHING_CHANGED.format(dir=directory)])
         super().__init__(message, violations)
+
+
+def refuse_unreadable(directory: str | Path, exc: ExtractError) -> ExtractInvalid:
+    """The gate's exception for an extract that cannot be read at all."""
+    return ExtractInvalid(directory, exc.violations, unreadable=str(exc))
 
 
 def input_digest(directory: str | Path) -> str:
@@ -68,7 +74,7 @@ def open_validated_extract(data_dir: str | Path, *, skip_validation: bool = Fals
     try:
         extract = load_extract(data_dir)
     except ExtractError as exc:
-        raise ExtractInvalid(data_dir, exc.violations, unreadable=str(exc)) from None
+        raise refuse_unreadable(data_dir, exc) from None
     if skip_validation:
         violations = list(extract.read_violations)
         extract.validation_skipped = True

@@ -246,8 +246,9 @@ def read_table(path: Path, table: str, metadata: dict | None = None
         raw, violations = read_csv_raw(path, csv_encoding(metadata))
     raw = raw.reset_index(drop=True)
     if len(raw) == 0:
-        violations.append(Violation(path.name, "", "the table has no data rows (only a "
-                                                    "header): every table needs at least one", ()))
+        violations.append(Violation(path.name, "", "the table has no data rows (only a header):"
+                                                    " every table needs at least one data row",
+                                    ()))
     violations += _column_problems(path.name, list(raw.columns), table)
     fmt = date_format(metadata)
     typed = {}

@@ -163,7 +163,32 @@ def validate_extract(extract: Extract) -> list[Violation]:
     for table in TABLES:
         violations.extend(check_table(extract, table))
     violations.extend(check_cross_table(extract))
-    return violations
+    return without_echoes(violations)
+
+
+def without_echoes(violations: list[Violation]) -> list[Violation]:
+    """Drop what follows from a problem already reported: a value that could not be read is
+    also empty, and a repeated header row breaks every rule of its row. The first report
+    says what to fix; the echoes would only bury it."""
+    whole_rows: dict[str, set[int]] = {}
+    unread: dict[tuple[str, str], set[int]] = {}
+    for v in violations:
+        if v.rows and not v.column:
+            whole_rows.setdefault(v.file, set()).update(v.rows)
+        elif v.rows and (v.rule.startswith("value is not") or "is not valid" in v.rule):
+            unread.setdefault((v.file, v.column), set()).update(v.rows)
+    out = []
+    for v in violations:
+        rows = set(v.rows)
+        if v.column:
+            rows -= whole_rows.get(v.file, set())
+            if v.rule == _BUILTIN_RULES["not_nullable"]:
+                rows -= unread.get((v.file, v.column), set())
+        if v.rows and not rows:
+            continue
+        out.append(v if rows == set(v.rows) else Violation(v.file, v.column, v.rule,
+                                                           tuple(sorted(rows))))
+    return out
 
 
 def validate_directory(directory: str | Path) -> list[Violation]:

@@ -74,7 +74,7 @@ def describe_violations(where: str, violations: list[Violation], max_rows: int =
     n_rows = sum(max(v.count, 1) for v in violations)
     lines = [f"{where}: {len(violations)} rule(s) broken, {n_rows} row(s) affected:"]
     lines += [f"  {v.describe(max_rows=max_rows)}" for v in violations]
-    lines.append(f"({ROW_NUMBERING}.)")
+    lines.append(f"Row numbers: {ROW_NUMBERING}.")
     return "\n".join(lines)
 
 
