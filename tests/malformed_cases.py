@@ -480,6 +480,24 @@ def _padded(d: Path) -> None:
     path.write_text(path.read_text().replace(",M,", ", M ,"))
 
 
+def _parquet_date32_dictionary(d: Path) -> None:
+    """Dates as Parquet date32 and text dictionary-encoded, as Arrow and R's arrow write them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    write(d, base_tables(), "parquet")
+    for name, frame in base_tables().items():
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        columns = []
+        for column, spec in zip(table.columns, table.schema, strict=True):
+            if pa.types.is_timestamp(spec.type):
+                column = column.cast(pa.date32())
+            elif pa.types.is_string(spec.type):
+                column = column.dictionary_encode()
+            columns.append(column)
+        pq.write_table(pa.table(columns, names=table.column_names), d / f"{name}.parquet")
+
+
 HARMLESS: dict[str, Build] = {
     "csv": lambda d: write(d, base_tables(), "csv"),
     "parquet": lambda d: write(d, base_tables(), "parquet"),
@@ -490,4 +508,5 @@ HARMLESS: dict[str, Build] = {
     "dates with a midnight time": _midnight_times,
     "columns in another order": _reordered,
     "spaces around values": _padded,
+    "Parquet date32 dates and dictionary text": _parquet_date32_dictionary,
 }

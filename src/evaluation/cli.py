@@ -7,6 +7,7 @@ in the library; heavy imports happen inside the command that needs them.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -130,16 +131,22 @@ def _check_run_arguments(args: argparse.Namespace) -> list[str]:
     if reports == data or data in reports.parents:
         raise InputError(f"--reports {args.reports} is inside the extract folder {args.data}: "
                          "the extract is read-only; write the reports elsewhere")
+    existing = next(p for p in (reports, *reports.parents) if p.exists())
+    if not os.access(existing, os.W_OK):
+        raise InputError(f"--reports {args.reports}: {existing} is not writable")
     return programmes
 
 
 def _run(args: argparse.Namespace) -> int:
     """The gate first: nothing is rendered or written unless the extract passes every rule."""
-    from evaluation.data.gate import open_validated_extract
+    from evaluation.data.gate import input_digest, open_validated_extract
 
     programmes = _check_run_arguments(args)
     open_validated_extract(args.data)  # ExtractInvalid: same message as validate (main)
     print(f"{args.data}: no violations of the data contract.")
+    # for the notebooks: open_validated_extract(data_dir, validated_digest=...) then skips
+    # re-checking the same bytes
+    args.validated_digest = input_digest(args.data)
     if args.dry_run:
         from evaluation.pipeline.cli import programme_jobs
 
@@ -162,8 +169,8 @@ def _report_error(exc: BaseException) -> int:
         print(f"ERROR: {exc}", file=sys.stderr)
         return int(getattr(exc, "exit_code", 2))
     if isinstance(exc, OSError):
-        where = f" {exc.filename}" if exc.filename else ""
-        print(f"ERROR: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"ERROR: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     print(f"ERROR: unexpected {type(exc).__name__}: {exc}\nThis is a fault in the toolkit, "
           "not in your input: rerun with --debug and report the traceback.", file=sys.stderr)

@@ -264,6 +264,19 @@ def test_unexpected_errors_are_named_and_point_to_debug(tmp_path, capsys, monkey
     assert "Traceback" not in err
 
 
+def test_file_system_errors_name_the_file(tmp_path, capsys, monkeypatch):
+    import evaluation.data.validate as validate
+
+    def denied(directory):
+        raise PermissionError(13, "Permission denied", "/srv/extract/people.csv")
+
+    monkeypatch.setattr(validate, "validate_directory", denied)
+    code = main(["validate", "--data", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "/srv/extract/people.csv: Permission denied" in err
+    assert "Traceback" not in err
+
+
 def test_dry_run_lists_the_reports_and_writes_nothing(tmp_path, capsys):
     folder = write(tmp_path / "extract", base_tables())
     code = main(["run", "iom", "--data", str(folder), "--reports", str(tmp_path / "r"),
