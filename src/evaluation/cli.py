@@ -7,6 +7,7 @@ in the library; heavy imports happen inside the command that needs them.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -36,23 +37,20 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from evaluation.data.io import ExtractError
-    from evaluation.data.validate import validate_directory, violations_frame
+    from evaluation.data import validate
+    from evaluation.data.gate import refuse_unreadable
+    from evaluation.data.violations import ExtractError, describe_violations
 
     try:
-        violations = validate_directory(args.data)
-    except ExtractError as exc:
-        print(f"ERROR: {exc}", file=sys.stderr)
-        return 2
+        violations = validate.validate_directory(args.data)
+    except ExtractError as exc:  # cannot be read at all: exit 2, printed by main
+        raise refuse_unreadable(args.data, exc) from None
     if not violations:
         print(f"{args.data}: no violations of the data contract.")
         return 0
-    n_rows = sum(max(v.count, 1) for v in violations)
-    print(f"{args.data}: {len(violations)} rule(s) broken, {n_rows} row(s) affected:")
-    for v in violations:
-        print(f"  {v.describe(max_rows=args.max_rows)}")
+    print(describe_violations(str(args.data), violations, max_rows=args.max_rows))
     if args.report:
-        violations_frame(violations).to_csv(args.report, index=False)
+        validate.violations_frame(violations).to_csv(args.report, index=False)
         print(f"Every affected row is listed in {args.report}")
     print("Nothing was changed. Fix the rows above (see data/README.md for each rule).")
     return 1
@@ -70,20 +68,38 @@ def _dictionary(args: argparse.Namespace) -> int:
 
 
 def _analyse(args: argparse.Namespace) -> int:
-    """Bring your own analysis file: every estimator on one person-level table."""
-    import pandas as pd
-    import yaml
+    """Bring your own analysis file: every estimator on one person-level table, after the
+    table has passed its checks (nothing is computed or written otherwise)."""
+    from pydantic import ValidationError
 
+    from evaluation.data.analysis_table import (
+        AnalysisTableInvalid,
+        check_analysis_table,
+        read_analysis_table,
+        read_spec_file,
+    )
+    from evaluation.data.violations import InputError
     from evaluation.estimators.analysis_file import AnalysisFileSpec, run_all
 
-    path = Path(args.file)
-    table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    raw_spec = read_spec_file(args.spec)
     try:
-        spec = AnalysisFileSpec(**(yaml.safe_load(Path(args.spec).read_text()) or {}))
+        spec = AnalysisFileSpec(**raw_spec)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'spec'}: {e['msg']}"
+                             for e in exc.errors())
+        raise InputError(f"{args.spec}: {problems}") from None
+    table = read_analysis_table(args.file)
+    try:
+        spec.check_columns(table)
+    except ValueError as exc:
+        raise InputError(f"{args.spec} / {args.file}: {exc}") from None
+    violations = check_analysis_table(table, spec, Path(args.file).name)
+    if violations:
+        raise AnalysisTableInvalid(args.file, violations)
+    try:
         results = run_all(table, spec)
     except ValueError as exc:
-        print(f"ERROR: {args.spec} / {path}: {exc}", file=sys.stderr)
-        return 2
+        raise InputError(f"{args.spec} / {args.file}: {exc}") from None
     out = results.effects
     if args.out:
         out.to_csv(args.out, index=False)
@@ -94,20 +110,85 @@ def _analyse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_run_arguments(args: argparse.Namespace) -> list[str]:
+    """Programme names, overrides and folders, checked in a second before the extract."""
+    from evaluation.config import list_programmes, load_programme_config
+    from evaluation.data.violations import InputError
+
+    known = list_programmes()
+    programmes = list(args.programmes) or known
+    unknown = [p for p in programmes if p not in known]
+    if unknown:
+        raise InputError(f"unknown programme(s) {', '.join(unknown)}; configured: "
+                         f"{', '.join(known)} (config/programmes/*.yaml)")
+    for name in programmes:
+        config = load_programme_config(name)
+        if args.overrides:
+            config.with_overrides(list(args.overrides))  # ConfigError naming the key
+    if args.workers < 1:
+        raise InputError(f"--workers {args.workers}: give 1 or more")
+    data, reports = Path(args.data).resolve(), Path(args.reports).resolve()
+    if reports == data or data in reports.parents:
+        raise InputError(f"--reports {args.reports} is inside the extract folder {args.data}: "
+                         "the extract is read-only; write the reports elsewhere")
+    existing = next(p for p in (reports, *reports.parents) if p.exists())
+    if not os.access(existing, os.W_OK):
+        raise InputError(f"--reports {args.reports}: {existing} is not writable")
+    return programmes
+
+
 def _run(args: argparse.Namespace) -> int:
+    """The gate first: nothing is rendered or written unless the extract passes every rule."""
+    from evaluation.data.gate import input_digest, open_validated_extract
+
+    programmes = _check_run_arguments(args)
+    open_validated_extract(args.data)  # ExtractInvalid: same message as validate (main)
+    print(f"{args.data}: no violations of the data contract.")
+    # for the notebooks: open_validated_extract(data_dir, validated_digest=...) then skips
+    # re-checking the same bytes
+    args.validated_digest = input_digest(args.data)
+    if args.dry_run:
+        from evaluation.pipeline.cli import programme_jobs
+
+        jobs = programme_jobs(programmes, Path(args.data).resolve(),
+                              Path(args.reports).resolve(), list(args.overrides))
+        print(f"Dry run: {len(jobs)} report(s) would be rendered into {args.reports} (and the "
+              "summary): " + ", ".join(j.name for j in jobs) + ". Nothing was written.")
+        return 0
     from evaluation.pipeline.cli import run_from_cli
 
     return run_from_cli(args)
 
 
+def _report_error(exc: BaseException) -> int:
+    """A clear message instead of a traceback; the exit code says what kind of failure."""
+    from evaluation.config import ConfigError
+    from evaluation.data.violations import InputError
+
+    if isinstance(exc, (InputError, ConfigError)):
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return int(getattr(exc, "exit_code", 2))
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"ERROR: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"ERROR: unexpected {type(exc).__name__}: {exc}\nThis is a fault in the toolkit, "
+          "not in your input: rerun with --debug and report the traceback.", file=sys.stderr)
+    return 3
+
+
 def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the full traceback of an error (for developers)")
     parser = argparse.ArgumentParser(
-        prog="evaluation",
+        prog="evaluation", parents=[common],
         description="Reoffending programme evaluations: data, validation and reports.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    synth = sub.add_parser("synth", help="generate the synthetic West Midlands extract")
+    synth = sub.add_parser(
+        "synth", parents=[common], help="generate the synthetic West Midlands extract")
     synth.add_argument("--seed", type=int, default=20190930)
     synth.add_argument("--out", type=Path, default=DEFAULT_DATA)
     synth.add_argument("--scale", type=float, default=1.0,
@@ -117,7 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     synth.set_defaults(func=_synth)
 
-    validate = sub.add_parser("validate", help="check an extract against the data contract")
+    validate = sub.add_parser(
+        "validate", parents=[common], help="check an extract against the data contract")
     validate.add_argument("--data", type=Path, default=DEFAULT_DATA)
     validate.add_argument("--max-rows", type=int, default=20,
                           help="row numbers shown per broken rule (all go to --report)")
@@ -125,12 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
                           help="write every (file, column, rule, row) to this CSV")
     validate.set_defaults(func=_validate)
 
-    dictionary = sub.add_parser("dictionary", help="print the data dictionary (Markdown)")
+    dictionary = sub.add_parser(
+        "dictionary", parents=[common], help="print the data dictionary (Markdown)")
     dictionary.add_argument("--out", type=Path, default=None)
     dictionary.set_defaults(func=_dictionary)
 
     analyse = sub.add_parser(
-        "analyse", help="run every estimator on your own person-level analysis table")
+        "analyse", parents=[common],
+        help="run every estimator on your own person-level analysis table")
     analyse.add_argument("--file", type=Path, required=True, help="CSV or Parquet table")
     analyse.add_argument("--spec", type=Path, required=True,
                          help="YAML naming its columns (see AnalysisFileSpec), e.g. "
@@ -138,21 +222,37 @@ def build_parser() -> argparse.ArgumentParser:
     analyse.add_argument("--out", type=Path, default=None, help="write the estimates as CSV")
     analyse.set_defaults(func=_analyse)
 
-    run = sub.add_parser("run", help="run the programme evaluations and render reports/")
+    run = sub.add_parser(
+        "run", parents=[common], help="run the programme evaluations and render reports/")
     run.add_argument("programmes", nargs="*", help="programme names (default: all)")
     run.add_argument("--data", type=Path, default=DEFAULT_DATA)
     run.add_argument("--reports", type=Path, default=DEFAULT_REPORTS)
     run.add_argument("--set", dest="overrides", action="append", default=[],
-                     metavar="KEY=VALUE", help="override a parameter, e.g. outcomes.window_days=182")
+                     metavar="KEY=VALUE",
+                     help="override a parameter, e.g. outcomes.window_days=182")
     run.add_argument("--workers", type=int, default=2)
     run.add_argument("--force", action="store_true", help="recompute even if nothing changed")
+    run.add_argument("--dry-run", action="store_true",
+                     help="check the extract, programmes and overrides; render and write nothing")
     run.set_defaults(func=_run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; an input error prints a message (no traceback unless --debug)."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    for stream in (sys.stdout, sys.stderr):  # a stray byte in a file name must not crash us
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if getattr(args, "debug", False):
+            raise
+        return _report_error(exc)
 
 
 if __name__ == "__main__":

@@ -77,7 +77,18 @@ POOL_REASONS = (
 )
 
 MIN_AGE_OF_CRIMINAL_RESPONSIBILITY = 10
+# Nobody in an extract is older than this at the cut-off (or at death): an older age is a
+# mistyped date of birth, not a person.
+MAX_AGE = 110
 EARLIEST_DATE = "1900-01-01"
+# The only date format of the contract; an extract written otherwise states its format in
+# extract.json ("date_format": "%d/%m/%Y"): a date is never guessed.
+DATE_FORMAT = "%Y-%m-%d"
+# CSV text encoding unless extract.json states another ("encoding": "cp1252"); a byte-order mark
+# (Excel's "CSV UTF-8") is allowed.
+DEFAULT_ENCODING = "utf-8"
+# Row numbers in every message: 1 = the first data row under the header (a CSV file's line 2).
+ROW_NUMBERING = "row 1 is the first data row under the header (in a CSV file, row N is on line N+1)"
 
 TABLES = ("people", "offences", "programme_episodes", "comparison_pool")
 EXTRACT_METADATA_FILE = "extract.json"
@@ -96,6 +107,12 @@ class Column:
     maximum: float | None = None
     unique: bool = False
     programme: str | None = None  # programme-specific field: empty for every other programme
+
+    def below_rule(self) -> str:
+        return f"value is below {self.minimum:g}"
+
+    def above_rule(self) -> str:
+        return f"value is above the maximum {self.maximum:g}"
 
     def rule_text(self) -> str:
         parts = [] if self.nullable else ["required"]
@@ -134,8 +151,9 @@ PROGRAMME_FIELDS = (
     Column("iom_pillar", "category", "IOM pillar the person is managed under.", True,
            IOM_PILLARS, programme="iom"),
     Column("iom_selection_score", "float",
-           "IOM selection-matrix score at the index date (recent offending, weighted).",
-           True, minimum=0, programme="iom"),
+           "IOM selection-matrix score at the index date (recent offending, weighted; a score "
+           "above 1000 would mean 250 acquisitive offences in 91 days).",
+           True, minimum=0, maximum=1000, programme="iom"),
     Column("nc_need_attitudes", "bool", "New Chance need: attitudes, thinking and behaviour.",
            True, programme="new_chance"),
     Column("nc_need_accommodation", "bool", "New Chance need: accommodation.", True,
@@ -173,6 +191,7 @@ PEOPLE = Table(
     ),
     rules=(
         "date_of_birth is not after the data cut-off and not before 1900-01-01",
+        f"the person is at most {MAX_AGE} at the data cut-off (or at death)",
         "date_of_death is not before date_of_birth and not after the data cut-off",
     ),
 )
@@ -198,6 +217,7 @@ OFFENCES = Table(
     ),
     rules=(
         "person_id exists in people",
+        "offence_date is not before the person's date_of_birth",
         "proven_date is not before offence_date",
         "proven_date is present exactly when outcome is a disposal (" +
         ", ".join(DISPOSED_OUTCOMES) + ")",
@@ -225,6 +245,8 @@ PROGRAMME_EPISODES = Table(
         "person_id exists in people",
         "end_date is not before start_date",
         "start_date is not after the data cut-off",
+        f"the person was at least {MIN_AGE_OF_CRIMINAL_RESPONSIBILITY} on start_date, "
+        "and alive",
         "iom_pillar is present for every iom episode; disposal_type for every "
         "conditional_caution episode",
         "programme-specific fields are empty for other programmes",
@@ -247,6 +269,8 @@ COMPARISON_POOL = Table(
         "person_id exists in people",
         "(programme, person_id, index_date) is unique",
         "index_date is not after the data cut-off",
+        f"the person was at least {MIN_AGE_OF_CRIMINAL_RESPONSIBILITY} on index_date, "
+        "and alive",
         "programme-specific fields are empty for other programmes",
     ),
 )

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from evaluation.data.contract import CONTRACT, TABLES
+from evaluation.data.contract import (
+    CONTRACT,
+    DATE_FORMAT,
+    DEFAULT_ENCODING,
+    MAX_AGE,
+    MIN_AGE_OF_CRIMINAL_RESPONSIBILITY,
+    ROW_NUMBERING,
+    TABLES,
+)
 
 _KIND = {"id": "identifier", "str": "text", "category": "category", "date": "date (YYYY-MM-DD)",
          "int": "whole number", "float": "number", "bool": "true/false"}
@@ -17,7 +25,18 @@ def _cell(text: str) -> str:
 
 def data_dictionary_markdown() -> str:
     """Every table and column: type, meaning and the rule that checks it."""
-    lines = [BEGIN, ""]
+    lines = [BEGIN, "", "Rules for every table:", "",
+             "- at least one data row under the header (a header-only table is an error)",
+             f"- dates as YYYY-MM-DD (`{DATE_FORMAT}`; a midnight time such as "
+             "`2015-02-04 00:00:00` is allowed), or in the `date_format` that `extract.json` "
+             "states; never guessed",
+             "- numbers finite (no `inf`), whole numbers within +/-2^53",
+             f"- CSV text in {DEFAULT_ENCODING.upper()} (a byte-order mark is allowed) unless "
+             "`extract.json` states its `encoding`",
+             f"- every person at least {MIN_AGE_OF_CRIMINAL_RESPONSIBILITY} and alive on each "
+             f"dated event (offence, programme start, pool index date), and at most {MAX_AGE} "
+             "at the data cut-off",
+             f"- in every message, {ROW_NUMBERING}", ""]
     for name in TABLES:
         table = CONTRACT[name]
         lines += [f"### `{name}` (`{name}.parquet` or `{name}.csv`)", "", table.description, "",

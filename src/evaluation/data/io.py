@@ -1,54 +1,60 @@
 """Reading an extract directory: the four contract tables (Parquet or CSV) and `extract.json`.
 
 Reading never changes the files. Values that cannot be read as their contract type (a date
-that is not a date, a number that is not a number) are not dropped: they become empty and are
-reported as violations with their file, column and rows, so the validator can name them.
+that is not a date, a number that is not a finite number) are not dropped and never guessed:
+they become empty and are reported as violations with their file, column and rows, so the
+validator can name them. Dates are read in one format only (YYYY-MM-DD, or the
+``date_format`` that extract.json states); numbers stored where a date belongs are refused.
 """
 
 from __future__ import annotations
 
-import json
+import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from evaluation.data.contract import CONTRACT, EXTRACT_METADATA_FILE, TABLES, Column
+from evaluation.data.contract import CONTRACT, DATE_FORMAT, EXTRACT_METADATA_FILE, TABLES, Column
+from evaluation.data.files import (
+    csv_encoding,
+    date_format,
+    find_table_file,
+    read_csv_raw,
+    read_metadata,
+    read_parquet_raw,
+)
+from evaluation.data.violations import ExtractError, InputError, Violation, data_rows
+
+__all__ = ["Extract", "ExtractError", "InputError", "Violation", "find_table_file",
+           "load_extract", "read_metadata", "read_table"]
 
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
-
-
-class ExtractError(ValueError):
-    """The extract cannot be read at all (missing file, unreadable metadata)."""
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule: where (file, column, rows) and what (rule)."""
-
-    file: str
-    column: str
-    rule: str
-    rows: tuple[int, ...]  # 1-based data row numbers (CSV line = row + 1, after the header)
-
-    @property
-    def count(self) -> int:
-        return len(self.rows)
-
-    def describe(self, max_rows: int = 10) -> str:
-        shown = ", ".join(str(r) for r in self.rows[:max_rows])
-        more = f" and {self.count - max_rows} more" if self.count > max_rows else ""
-        noun = "row" if self.count == 1 else "rows"
-        return f"{self.file}: column '{self.column}': {self.rule} ({noun} {shown}{more})"
+_NS_PER_DAY = 86_400 * 10**9
+_LARGEST_WHOLE = 2.0**53  # beyond this a float no longer holds every whole number
+_MIDNIGHT = r"[ T]00:00(?::00(?:\.0+)?)?$"
+_NOT_DATE = "value is not a date in the form YYYY-MM-DD"
+# What a failed date looks like -> what to do about it (checked in order; no value is printed).
+_DATE_HINTS = (
+    (r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}$",
+     "it looks like DD/MM/YYYY or MM/DD/YYYY, which cannot be told apart: write YYYY-MM-DD, "
+     "or state the format in extract.json, e.g. \"date_format\": \"%d/%m/%Y\""),
+    (r"^\d{4}-\d{1,2}-\d{1,2}[ T]\d", "it has a time of day: the contract holds dates only"),
+    (r"^-?\d+(?:\.\d*)?$", "it is a number (an Excel serial date, or days or seconds since 1970?): "
+                         "write the date as YYYY-MM-DD"),
+    (r"^(?i:na|n/a|null|none|nan|nat|-)$", "it is a missing-value marker: leave the cell empty"),
+)
 
 
 @dataclass
 class Extract:
-    """The tables of one extract with their paths, cut-off date and metadata."""
+    """The tables of one extract with their paths, cut-off date and metadata.
+
+    ``validation_skipped`` is True only when the caller asked the gate not to validate: every
+    report built on such an extract must say so in its first line."""
 
     directory: Path
     tables: dict[str, pd.DataFrame]
@@ -56,6 +62,7 @@ class Extract:
     metadata: dict
     data_cutoff: pd.Timestamp
     read_violations: list[Violation] = field(default_factory=list)
+    validation_skipped: bool = False
     _prepared_offences: object = field(default=None, repr=False, compare=False)
 
     def prepared_offences(self):
@@ -75,137 +82,207 @@ class Extract:
         return [self.directory / EXTRACT_METADATA_FILE, *self.paths.values()]
 
 
-def find_table_file(directory: Path, table: str) -> Path:
-    candidates = [directory / f"{table}.parquet", directory / f"{table}.csv"]
-    present = [p for p in candidates if p.exists()]
-    if not present:
-        raise ExtractError(
-            f"{directory}: table '{table}' is missing: expected {table}.parquet or {table}.csv"
-        )
-    if len(present) > 1:
-        raise ExtractError(
-            f"{directory}: table '{table}' is given twice ({present[0].name} and "
-            f"{present[1].name}); keep one"
-        )
-    return present[0]
+Failures = list[tuple[str, np.ndarray]]  # (rule, rows that break it)
 
 
-def read_metadata(directory: Path) -> tuple[dict, pd.Timestamp]:
-    path = directory / EXTRACT_METADATA_FILE
-    if not path.exists():
-        raise ExtractError(
-            f"{path} is missing: every extract states its data cut-off, e.g. "
-            '{"data_cutoff": "2019-09-30", "synthetic": false}'
-        )
-    try:
-        metadata = json.loads(path.read_text())
-        cutoff = pd.Timestamp(metadata["data_cutoff"])
-    except (json.JSONDecodeError, KeyError, ValueError, TypeError) as exc:
-        raise ExtractError(
-            f"{path}: needs a JSON object with a 'data_cutoff' date (YYYY-MM-DD): {exc}"
-        ) from exc
-    return metadata, cutoff
+def _text(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    text = raw.astype("string[pyarrow]").str.strip()
+    blank = (text.isna() | (text == "")).to_numpy(dtype=bool)
+    return text.where(~blank), blank
 
 
-def _arrow_strings(dtype: pa.DataType):
-    """Keep Parquet text in Arrow memory: building millions of Python str objects is slow."""
-    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
-        return pd.StringDtype("pyarrow")
-    return None
+def _is_numeric(raw: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw)
 
 
-def _raw_frame(path: Path) -> pd.DataFrame:
-    if path.suffix == ".parquet":
-        return pq.read_table(path).to_pandas(types_mapper=_arrow_strings)
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+def _dates(raw: pd.Series, fmt: str) -> tuple[pd.Series, Failures]:
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        return _typed_dates(raw)
+    blank = raw.isna().to_numpy(dtype=bool)
+    if _is_numeric(raw) or pd.api.types.is_bool_dtype(raw):
+        rule = (_NOT_DATE + ": the Parquet column holds numbers (days or nanoseconds since "
+                "1970?): write a Parquet date or timestamp column, or text YYYY-MM-DD")
+        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]"), [(rule, ~blank)]
+    text, blank = _text(raw)
+    # a date written with a midnight time (as databases export it) is still exactly a date
+    text = text.str.replace(_MIDNIGHT, "", regex=True)
+    values = pd.to_datetime(text, format=fmt, exact=True, errors="coerce")
+    values = values.astype("datetime64[ns]")
+    failed = ~blank & values.isna().to_numpy()
+    if not failed.any():
+        return values, []
+    base = _NOT_DATE if fmt == DATE_FORMAT else \
+        f"value is not a date in the format {fmt} that extract.json states"
+    out, left = [], failed.copy()
+    bad = text[failed]
+    for pattern, hint in _DATE_HINTS:
+        hit = np.zeros(len(raw), dtype=bool)
+        hit[np.flatnonzero(failed)] = bad.str.contains(pattern, regex=True).fillna(
+            False).to_numpy(dtype=bool)
+        hit &= left
+        if hit.any():
+            out.append((f"{base}: {hint}", hit))
+            left &= ~hit
+    if left.any():
+        out.append((base, left))
+    return values, out
 
 
-def _typed_already(raw: pd.Series) -> bool:
-    """Parquet columns arrive typed: no text to trim, empty means missing."""
-    return (pd.api.types.is_datetime64_any_dtype(raw) or pd.api.types.is_numeric_dtype(raw)
-            or pd.api.types.is_bool_dtype(raw))
+def _typed_dates(raw: pd.Series) -> tuple[pd.Series, Failures]:
+    out: Failures = []
+    if getattr(raw.dt, "tz", None) is not None:
+        rule = _NOT_DATE + ": it is a timestamp with a time zone: write plain dates"
+        return (pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]"),
+                [(rule, raw.notna().to_numpy())])
+    lo, hi = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+    outside = ((raw < lo) | (raw > hi)).to_numpy(dtype=bool)
+    if outside.any():
+        out.append(("date is outside the years 1678-2261", outside))
+        raw = raw.where(~outside)
+    values = raw.astype("datetime64[ns]")
+    ns = values.to_numpy().view("int64")
+    timed = values.notna().to_numpy() & (ns % _NS_PER_DAY != 0)
+    if timed.any():
+        out.append((_NOT_DATE + ": it has a time of day: the contract holds dates only", timed))
+    return values, out
 
 
-def _coerce(raw: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
-    """Convert one column to its contract type; return the values and rows that failed."""
-    if _typed_already(raw):
-        text, blank = raw, raw.isna().to_numpy()
+def _numbers(raw: pd.Series, col: Column) -> tuple[pd.Series, Failures]:
+    if _is_numeric(raw) or pd.api.types.is_bool_dtype(raw):
+        values = raw.astype("float64")
+        blank = values.isna().to_numpy()
     else:
-        text = raw.astype("string[pyarrow]").str.strip()
-        blank = (text.isna() | (text == "")).to_numpy(dtype=bool)
-        text = text.where(~blank)
+        text, blank = _text(raw)
+        values = pd.to_numeric(text.str.replace(r"^\+", "", regex=True), errors="coerce")
+        values = values.astype("float64")
+    v = values.to_numpy(dtype="float64", na_value=np.nan)
+    whole = col.kind == "int"
+    kind = "a whole number" if whole else "a number"
+    out: Failures = [(f"value is not {kind}", ~blank & np.isnan(v))]
+    out.append(("value is not finite (infinite)", np.isinf(v)))
+    finite = np.isfinite(v)
+    if whole:
+        huge = finite & (np.abs(v) > _LARGEST_WHOLE)
+        if col.maximum is not None:
+            out.append((col.above_rule(), huge & (v > col.maximum)))
+            huge &= ~(v > col.maximum)
+        if col.minimum is not None:
+            out.append((col.below_rule(), huge & (v < col.minimum)))
+            huge &= ~(v < col.minimum)
+        out.append(("value is too large to be a whole number", huge))
+        out.append(("value is not a whole number",
+                    finite & (np.abs(v) <= _LARGEST_WHOLE) & (v != np.round(v))))
+    failed = np.zeros(len(v), dtype=bool)
+    for _, mask in out:
+        failed |= mask
+    v = np.where(failed, np.nan, v)
+    series = pd.Series(v, index=raw.index)
+    if whole:
+        series = series.round().astype("Int64")
+    return series, [(rule, mask) for rule, mask in out if mask.any()]
+
+
+def _booleans(raw: pd.Series) -> tuple[pd.Series, Failures]:
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return raw.astype("boolean"), []
+    text, blank = _text(raw)
+    lowered = text.str.lower()
+    values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+    values[lowered.isin(_TRUE).fillna(False).to_numpy()] = True
+    values[lowered.isin(_FALSE).fillna(False).to_numpy()] = False
+    return values, [("value is not true or false", ~blank & values.isna().to_numpy())]
+
+
+def _labels(raw: pd.Series, col: Column) -> tuple[pd.Series, Failures]:
+    if _is_numeric(raw):  # a Parquet column of numbers: checked as the text it stands for
+        return raw.astype(object).where(raw.notna(), None).map(
+            lambda v: v if v is None else str(v)), []
+    text, blank = _text(raw)
+    return text.astype(object).where(~blank, None), []
+
+
+def coerce_column(raw: pd.Series, col: Column, fmt: str = DATE_FORMAT
+                  ) -> tuple[pd.Series, Failures]:
+    """One column in its contract type, and the rows (0-based masks) that could not be read."""
     if col.kind == "date":
-        if pd.api.types.is_datetime64_any_dtype(raw):
-            values = raw.astype("datetime64[ns]")
-        else:
-            values = pd.to_datetime(text, errors="coerce", format="mixed")
-            values = values.astype("datetime64[ns]")
-    elif col.kind in ("int", "float"):
-        values = pd.to_numeric(text, errors="coerce")
-        if col.kind == "int":
-            not_whole = values.notna() & (values != values.round())
-            values = values.where(~not_whole).astype("Float64").round().astype("Int64")
-        else:
-            values = values.astype("float64")
-    elif col.kind == "bool":
-        if pd.api.types.is_bool_dtype(raw.dtype):
-            values = raw.astype("boolean")
-        else:
-            lowered = text.astype("string").str.lower()
-            values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-            values[lowered.isin(_TRUE).fillna(False).to_numpy()] = True
-            values[lowered.isin(_FALSE).fillna(False).to_numpy()] = False
-    else:
-        values = text.astype(object)
-        values = values.where(~blank, None)
-        return values, np.zeros(len(raw), dtype=bool)
-    failed = ~blank & pd.isna(values).to_numpy()
-    return values, failed
+        return _dates(raw, fmt)
+    if col.kind in ("int", "float"):
+        return _numbers(raw, col)
+    if col.kind == "bool":
+        return _booleans(raw)
+    return _labels(raw, col)
 
 
-def read_table(path: Path, table: str) -> tuple[pd.DataFrame, list[Violation]]:
-    """Read one table, typed by the contract; unreadable values are reported, not dropped."""
+def _column_problems(file: str, columns: list, table: str) -> list[Violation]:
     spec = CONTRACT[table]
-    raw = _raw_frame(path).reset_index(drop=True)
-    violations: list[Violation] = []
-    missing = [c for c in spec.column_names if c not in raw.columns]
-    if missing:
-        violations.append(
-            Violation(path.name, ", ".join(missing), "required column is missing", ())
-        )
-    extra = [c for c in raw.columns if c not in spec.column_names]
+    out = []
+    repeated = {m.group(1) for c in columns if (m := re.match(r"^(.+)\.\d+$", str(c)))
+                and m.group(1) in columns}
+    for name in sorted(repeated):
+        out.append(Violation(file, name, "column appears more than once in the header", ()))
+    extra = [c for c in columns if c not in spec.column_names
+             and not any(str(c).startswith(f"{r}.") for r in repeated)]
+    for name in spec.column_names:
+        if name in columns:
+            continue
+        near = difflib.get_close_matches(name, [str(c) for c in extra], n=1, cutoff=0.75)
+        close = [str(c) for c in extra if str(c).strip().lower() == name]
+        hint = f": the header has '{(close or near)[0]}', rename it" if close or near else ""
+        out.append(Violation(file, name, f"required column is missing{hint}", ()))
     if extra:
-        violations.append(
-            Violation(path.name, ", ".join(map(str, extra)),
-                      "column is not in the data contract (see data/README.md)", ())
-        )
+        out.append(Violation(file, ", ".join(map(str, extra)),
+                             "column is not in the data contract (see data/README.md)", ()))
+    return out
+
+
+def read_table(path: Path, table: str, metadata: dict | None = None
+               ) -> tuple[pd.DataFrame, list[Violation]]:
+    """Read one table, typed by the contract; unreadable values are reported, not dropped."""
+    metadata = metadata or {}
+    spec = CONTRACT[table]
+    if path.suffix == ".parquet":
+        raw, violations = read_parquet_raw(path), []
+    else:
+        raw, violations = read_csv_raw(path, csv_encoding(metadata))
+    raw = raw.reset_index(drop=True)
+    if len(raw) == 0:
+        violations.append(Violation(path.name, "", "the table has no data rows (only a header):"
+                                                    " every table needs at least one data row",
+                                    ()))
+    violations += _column_problems(path.name, list(raw.columns), table)
+    fmt = date_format(metadata)
     typed = {}
     for col in spec.columns:
         if col.name not in raw.columns:
             continue
-        values, failed = _coerce(raw[col.name], col)
-        if failed.any():
-            kind = {"date": "a date (YYYY-MM-DD)", "int": "a whole number",
-                    "float": "a number", "bool": "true or false"}[col.kind]
-            violations.append(
-                Violation(path.name, col.name, f"value is not {kind}",
-                          tuple(int(i) + 1 for i in np.flatnonzero(failed)))
-            )
+        values, failures = coerce_column(raw[col.name], col, fmt)
+        for rule, mask in failures:
+            if mask.any():
+                    violations.append(Violation(path.name, col.name, rule, data_rows(mask)))
         typed[col.name] = values
-    frame = pd.DataFrame(typed, index=raw.index)
-    return frame, violations
+    return pd.DataFrame(typed, index=raw.index), violations
 
 
 def load_extract(directory: str | Path) -> Extract:
-    """Read every contract table of an extract directory (read-only)."""
+    """Read every contract table of an extract directory (read-only).
+
+    Raises ``ExtractError`` listing every file that cannot be read at all."""
     directory = Path(directory)
-    if not directory.is_dir():
-        raise ExtractError(f"{directory}: no such data directory")
     metadata, cutoff = read_metadata(directory)
-    tables, paths, violations = {}, {}, []
+    tables, paths, violations, unreadable = {}, {}, [], []
     for table in TABLES:
-        path = find_table_file(directory, table)
-        frame, problems = read_table(path, table)
+        try:
+            path = find_table_file(directory, table)
+            frame, problems = read_table(path, table, metadata)
+        except ExtractError as exc:
+            unreadable.append(exc)
+            continue
         tables[table], paths[table] = frame, path
         violations.extend(problems)
+    if unreadable:
+        if len(unreadable) == 1:
+            raise unreadable[0]
+        raise ExtractError(f"{directory}: {len(unreadable)} tables cannot be read:\n  "
+                           + "\n  ".join(str(e) for e in unreadable),
+                           [v for e in unreadable for v in e.violations])
     return Extract(directory, tables, paths, metadata, cutoff, violations)

@@ -14,9 +14,15 @@ import pandas as pd
 import pandera.errors as pa_errors
 import pandera.pandas as pa
 
-from evaluation.data.contract import CONTRACT, MIN_AGE_OF_CRIMINAL_RESPONSIBILITY, TABLES
+from evaluation.data.contract import (
+    CONTRACT,
+    MAX_AGE,
+    MIN_AGE_OF_CRIMINAL_RESPONSIBILITY,
+    TABLES,
+)
 from evaluation.data.io import Extract, Violation, load_extract
 from evaluation.data.schema import ROW_RULES, build_schema
+from evaluation.data.violations import data_rows
 
 _BUILTIN_RULES = {
     "not_nullable": "value is required but empty",
@@ -82,45 +88,74 @@ def check_table(extract: Extract, table: str) -> list[Violation]:
 
 
 def _rows_where(mask: pd.Series | np.ndarray) -> tuple[int, ...]:
-    return tuple(int(i) + 1 for i in np.flatnonzero(np.asarray(mask, dtype=bool)))
+    return data_rows(mask)
+
+
+# (table, date column) whose person must be alive and old enough on that date
+_PERSON_DATES = (("offences", "offence_date"), ("programme_episodes", "start_date"),
+                 ("comparison_pool", "index_date"))
 
 
 def check_cross_table(extract: Extract) -> list[Violation]:
-    """Rules that join tables: person ids exist, age at offence, nothing after death."""
+    """Rules that join tables: person ids exist, age on each dated event, nothing after death.
+
+    People are looked up once per table by position (``get_indexer``), and each birthday is
+    computed once per person, not once per offence: this is most of validation's time."""
     t = extract.tables
     people = t["people"]
     out: list[Violation] = []
     if "person_id" not in people.columns:
         return out
-    known = set(people["person_id"].dropna())
-    for table in ("offences", "programme_episodes", "comparison_pool"):
+    unique = people.drop_duplicates("person_id")
+    ids = pd.Index(unique["person_id"])
+    has_dates = {"date_of_birth", "date_of_death"} <= set(people.columns)
+    if has_dates:
+        dob = unique["date_of_birth"].to_numpy("datetime64[ns]")
+        dod = unique["date_of_death"].to_numpy("datetime64[ns]")
+        tenth = (unique["date_of_birth"] + pd.DateOffset(
+            years=MIN_AGE_OF_CRIMINAL_RESPONSIBILITY)).to_numpy("datetime64[ns]")
+        out += _too_old(extract)
+    for table, date_col in _PERSON_DATES:
         frame = t[table]
         if "person_id" not in frame.columns:
             continue
-        missing = frame["person_id"].notna() & ~frame["person_id"].isin(known)
+        file = extract.paths[table].name
+        pos = ids.get_indexer(frame["person_id"])
+        missing = frame["person_id"].notna().to_numpy() & (pos < 0)
         if missing.any():
-            out.append(Violation(extract.paths[table].name, "person_id",
-                                 "person_id does not exist in people", _rows_where(missing)))
-    off = t["offences"]
-    need = {"person_id", "offence_date"}
-    if need <= set(off.columns) and {"date_of_birth", "date_of_death"} <= set(people.columns):
-        lookup = people.drop_duplicates("person_id").set_index("person_id")
-        dob = off["person_id"].map(lookup["date_of_birth"])
-        dod = off["person_id"].map(lookup["date_of_death"])
-        too_young = off["offence_date"] < dob + pd.DateOffset(
-            years=MIN_AGE_OF_CRIMINAL_RESPONSIBILITY)
-        if too_young.fillna(False).any():
-            out.append(Violation(
-                extract.paths["offences"].name, "offence_date",
-                f"person was under {MIN_AGE_OF_CRIMINAL_RESPONSIBILITY} "
-                "(the age of criminal responsibility) on offence_date",
-                _rows_where(too_young.fillna(False))))
-        after_death = (off["offence_date"] > dod).fillna(False)
-        if after_death.any():
-            out.append(Violation(extract.paths["offences"].name, "offence_date",
-                                 "offence_date is after the person's date_of_death",
-                                 _rows_where(after_death)))
+            out.append(Violation(file, "person_id", "person_id does not exist in people",
+                                 _rows_where(missing)))
+        if not has_dates or date_col not in frame.columns:
+            continue
+        when = frame[date_col].to_numpy("datetime64[ns]")
+        known = pos >= 0
+        at = np.where(known, pos, 0)
+        born, died, ten = dob[at], dod[at], tenth[at]
+        before_birth = known & (when < born)
+        young = known & (when < ten) & ~before_birth
+        dead = known & (when > died)
+        for mask, rule in (
+            (before_birth, f"{date_col} is before the person's date_of_birth"),
+            (young, f"person was under {MIN_AGE_OF_CRIMINAL_RESPONSIBILITY} "
+                    f"(the age of criminal responsibility) on {date_col}"),
+            (dead, f"{date_col} is after the person's date_of_death"),
+        ):
+            if mask.any():
+                out.append(Violation(file, date_col, rule, _rows_where(mask)))
     return out
+
+
+def _too_old(extract: Extract) -> list[Violation]:
+    """Nobody is older than MAX_AGE at the cut-off (or at death): a mistyped birth year."""
+    people = extract.tables["people"]
+    end = people["date_of_death"].fillna(extract.data_cutoff)
+    limit = people["date_of_birth"] + pd.DateOffset(years=MAX_AGE)
+    old = (end > limit).fillna(False).to_numpy(dtype=bool)
+    if not old.any():
+        return []
+    return [Violation(extract.paths["people"].name, "date_of_birth",
+                      f"the person would be older than {MAX_AGE} at the data cut-off (or at "
+                      "death): is the year of birth mistyped?", _rows_where(old))]
 
 
 def validate_extract(extract: Extract) -> list[Violation]:
@@ -128,7 +163,32 @@ def validate_extract(extract: Extract) -> list[Violation]:
     for table in TABLES:
         violations.extend(check_table(extract, table))
     violations.extend(check_cross_table(extract))
-    return violations
+    return without_echoes(violations)
+
+
+def without_echoes(violations: list[Violation]) -> list[Violation]:
+    """Drop what follows from a problem already reported: a value that could not be read is
+    also empty, and a repeated header row breaks every rule of its row. The first report
+    says what to fix; the echoes would only bury it."""
+    whole_rows: dict[str, set[int]] = {}
+    unread: dict[tuple[str, str], set[int]] = {}
+    for v in violations:
+        if v.rows and not v.column:
+            whole_rows.setdefault(v.file, set()).update(v.rows)
+        elif v.rows and (v.rule.startswith("value is not") or "is not valid" in v.rule):
+            unread.setdefault((v.file, v.column), set()).update(v.rows)
+    out = []
+    for v in violations:
+        rows = set(v.rows)
+        if v.column:
+            rows -= whole_rows.get(v.file, set())
+            if v.rule == _BUILTIN_RULES["not_nullable"]:
+                rows -= unread.get((v.file, v.column), set())
+        if v.rows and not rows:
+            continue
+        out.append(v if rows == set(v.rows) else Violation(v.file, v.column, v.rule,
+                                                           tuple(sorted(rows))))
+    return out
 
 
 def validate_directory(directory: str | Path) -> list[Violation]:

@@ -1,0 +1,87 @@
+"""The one gate every entry point passes an extract through before computing anything.
+
+``open_validated_extract`` reads the extract and applies every rule of the contract (the same
+rules and the same message as ``evaluation validate``); a broken rule raises ``ExtractInvalid``
+and nothing downstream runs. An extract already validated in this run (same bytes, same digest)
+is not validated twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from evaluation.data.contract import EXTRACT_METADATA_FILE, TABLES
+from evaluation.data.io import Extract, load_extract
+from evaluation.data.validate import validate_extract
+from evaluation.data.violations import ExtractError, Violation, describe_violations
+
+NOTHING_CHANGED = ("Nothing was changed and nothing was computed. Fix the rows above "
+                   "(see data/README.md for each rule), then check with "
+                   "`evaluation validate --data {dir}`.")
+
+
+class ExtractInvalid(ExtractError):
+    """The extract breaks the data contract, or cannot be read at all.
+
+    ``violations`` lists every broken rule (file, column, rows, rule); ``exit_code`` is 1 when
+    rules are broken and 2 when the extract cannot be read, as ``evaluation validate`` exits."""
+
+    def __init__(self, directory: str | Path, violations: list[Violation],
+                 unreadable: str | None = None, max_rows: int = 20):
+        self.directory = Path(directory)
+        self.unreadable = unreadable is not None
+        self.exit_code = 2 if self.unreadable else 1
+        if unreadable is not None:
+            lines = [v.describe(max_rows) for v in violations] or [unreadable]
+            message = f"{directory}: the extract cannot be read:\n  " + "\n  ".join(lines)
+        else:
+            message = "\n".join([describe_violations(str(directory), violations, max_rows),
+                                 NOTHING_CHANGED.format(dir=directory)])
+        super().__init__(message, violations)
+
+
+def refuse_unreadable(directory: str | Path, exc: ExtractError) -> ExtractInvalid:
+    """The gate's exception for an extract that cannot be read at all."""
+    return ExtractInvalid(directory, exc.violations, unreadable=str(exc))
+
+
+def input_digest(directory: str | Path) -> str:
+    """SHA-256 over extract.json and the four table files (names and bytes): the extract's
+    identity, for provenance and for not validating the same bytes twice."""
+    directory = Path(directory)
+    digest = hashlib.sha256()
+    names = [EXTRACT_METADATA_FILE] + [f"{t}.{ext}" for t in TABLES for ext in ("parquet", "csv")]
+    for name in names:
+        path = directory / name
+        if not path.is_file():
+            continue
+        digest.update(name.encode() + b"\0")
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def open_validated_extract(data_dir: str | Path, *, skip_validation: bool = False,
+                           validated_digest: str | None = None) -> Extract:
+    """The extract at ``data_dir``, read and validated; ``ExtractInvalid`` if anything is wrong.
+
+    ``skip_validation`` reads without checking the rules (values that cannot be read are still
+    refused) and sets ``extract.validation_skipped``: a report built on it must say so in its
+    first line. ``validated_digest`` is ``input_digest`` of an extract this run has already
+    validated: if the files are byte-identical the rules are not run again."""
+    try:
+        extract = load_extract(data_dir)
+    except ExtractError as exc:
+        raise refuse_unreadable(data_dir, exc) from None
+    if skip_validation:
+        violations = list(extract.read_violations)
+        extract.validation_skipped = True
+    elif validated_digest is not None and validated_digest == input_digest(data_dir):
+        violations = []
+    else:
+        violations = validate_extract(extract)
+    if violations:
+        raise ExtractInvalid(data_dir, violations)
+    return extract
