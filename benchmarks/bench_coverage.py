@@ -80,8 +80,24 @@ def _record(seed: int, programme: str, analysis: str, measure: str, est: dict[st
             "null": null, **extra}
 
 
+def code_version() -> str:
+    """The git commit of the library under test (+ "-dirty" with uncommitted changes), so
+    records from two code versions are never pooled unknowingly."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "src"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("-dirty" if dirty else "")
+
+
 def analyse_dataset(seed: int, scale: float, programmes: Sequence[str] = PROGRAMMES,
-                    ) -> list[dict[str, Any]]:
+                    scenario: str | None = None) -> list[dict[str, Any]]:
     """Generate one world, write and read it back as users do, analyse every programme."""
     from evaluation.analysis.derive import derive_analysis_outcomes as _outcomes
     from evaluation.config import load_programme_config
@@ -90,7 +106,7 @@ def analyse_dataset(seed: int, scale: float, programmes: Sequence[str] = PROGRAM
     from evaluation.synth import generate, write_world
 
     t0 = time.perf_counter()
-    world = generate(seed, scale=scale)
+    world = generate(seed, scale=scale, scenario=scenario)
     with tempfile.TemporaryDirectory(prefix=f"coverage_{seed}_") as tmp:
         write_world(world, tmp)
         extract = load_extract(tmp)
@@ -129,8 +145,11 @@ def analyse_dataset(seed: int, scale: float, programmes: Sequence[str] = PROGRAM
                 records.append(_record(seed, programme, analysis, measure, effects[term],
                                        float(truth[key]), null, extra))
     seconds = time.perf_counter() - t0
+    version = code_version()
     for r in records:
         r["dataset_seconds"] = seconds
+        r["code_version"] = version
+        r["scenario"] = scenario or "default"
     return records
 
 

@@ -20,6 +20,7 @@ from .calibration import calibration_table
 from .effects import HOW, att_truth
 from .history import History
 from .programmes import THETA, select_all
+from .scenarios import SCENARIOS, Scenario, confounder, get_scenario
 from .tables import build_tables
 from .world import (
     CUTOFF,
@@ -30,8 +31,8 @@ from .world import (
 )
 from .writer import write_world
 
-__all__ = ["SyntheticWorld", "WorldParams", "calibration_table", "generate", "potential_worlds",
-           "write_world"]
+__all__ = ["SCENARIOS", "Scenario", "SyntheticWorld", "WorldParams", "calibration_table",
+           "generate", "potential_worlds", "write_world"]
 
 GENERATOR = "evaluation.synth"
 
@@ -45,24 +46,34 @@ class SyntheticWorld:
     extras: dict = field(default_factory=dict, repr=False)
 
 
-def potential_worlds(seed: int, params: WorldParams):
+def potential_worlds(seed: int, params: WorldParams, scenario: str | Scenario | None = None):
     """Population, factual events, both potential-outcome histories and the selections.
 
     The world without any programme is simulated first (``hist0``); everyone selected into a
     programme with a planted effect other than 1 is then re-simulated from their start date
     with that effect, which gives the factual events and ``hist1``. The truth is the contrast
-    of the two histories for the same people (``effects.att_truth``).
+    of the two histories for the same people (``effects.att_truth``). ``scenario`` names a
+    harder world (``scenarios.SCENARIOS``); the default changes nothing.
     """
+    sc = get_scenario(scenario)
     pop = make_population(seed, params.n_people, params)
-    world0 = simulate_offending(seed, pop, params)
+    if sc.confounder_offending or sc.confounder_selection:
+        pop.confounder = confounder(seed, pop.pid)
+        pop.mu = pop.mu + sc.confounder_offending * pop.confounder
+    area = {}
+    if sc.area_nfa_shift is not None:
+        area["area_nfa"] = np.asarray(sc.area_nfa_shift, dtype=float)
+    if sc.area_proof_delay is not None:
+        area["area_delay"] = np.asarray(sc.area_proof_delay, dtype=float)
+    world0 = simulate_offending(seed, pop, params, **area)
     hist0 = History(world0)
-    selections = select_all(seed, pop, hist0)
+    selections = select_all(seed, pop, hist0, None if sc.is_default else sc)
     person = np.concatenate([s.episodes["person"] for s in selections])
     start = np.concatenate([s.episodes["start"] for s in selections])
     theta = np.concatenate([s.treated_theta for s in selections])
     eff = theta != 1.0
     treated_world = simulate_offending(seed, pop.subset(person[eff]), params,
-                                       effect_start=start[eff], theta=theta[eff])
+                                       effect_start=start[eff], theta=theta[eff], **area)
     keep = ~np.isin(world0["pid"], person[eff])
     factual = {k: np.concatenate([world0[k][keep], treated_world[k]])
                for k in world0 if k != "row"}
@@ -70,12 +81,15 @@ def potential_worlds(seed: int, params: WorldParams):
 
 
 def generate(seed: int = 20190930, n_people: int | None = None, scale: float = 1.0,
-             params: WorldParams | None = None) -> SyntheticWorld:
+             params: WorldParams | None = None,
+             scenario: str | Scenario | None = None) -> SyntheticWorld:
     """Simulate the synthetic West Midlands world.
 
     ``scale`` shrinks the population, and so every programme cohort, proportionally;
-    ``n_people`` sets the simulated population directly (e.g. 1,000,000 for a benchmark).
+    ``n_people`` sets the simulated population directly (e.g. 1,000,000 for a benchmark);
+    ``scenario`` picks a harder world (``SCENARIOS``; recorded in extract.json and truth.json).
     """
+    sc = get_scenario(scenario)
     if scale <= 0:
         raise ValueError(f"scale must be > 0, got {scale}")
     params = params or WorldParams()
@@ -83,7 +97,7 @@ def generate(seed: int = 20190930, n_people: int | None = None, scale: float = 1
     if n < 1000:
         raise ValueError(f"the population must have at least 1000 people, got {n}")
     params = replace(params, n_people=n)
-    pop, factual, hist1, hist0, selections = potential_worlds(seed, params)
+    pop, factual, hist1, hist0, selections = potential_worlds(seed, params, sc)
 
     truth = {"how_computed": HOW, "programmes": {}}
     for s in selections:
@@ -111,6 +125,10 @@ def generate(seed: int = 20190930, n_people: int | None = None, scale: float = 1
     }
     truth.update(seed=int(seed), generator=GENERATOR, generator_version=__version__,
                  scale=float(scale), synthetic=True)
+    if not sc.is_default:  # the default world's files stay as they were before scenarios
+        metadata["scenario"] = sc.name
+        metadata["description"] += f" Scenario {sc.name}: {sc.description}."
+        truth["scenario"] = sc.record()
     return SyntheticWorld(tables, metadata, truth, scale=float(scale))
 
 

@@ -48,13 +48,14 @@ def _window_counts(index: pd.DataFrame, proven: pd.DataFrame, first: int, last: 
     return np.bincount(j.loc[ok, "row"].to_numpy(), minlength=len(idx))
 
 
-def iom_before_during(tables: dict[str, pd.DataFrame], cutoff: pd.Timestamp) -> pd.DataFrame:
+def iom_before_during(tables: dict[str, pd.DataFrame], cutoff: pd.Timestamp,
+                      proven: pd.DataFrame | None = None) -> pd.DataFrame:
     """IDIOM-style per-person rates: before = days -365..-1, during = days 0..364, annualised
     by days observed (truncated at the cut-off and death)."""
     ep = tables["programme_episodes"]
     iom = ep.loc[ep["programme"] == "iom", ["person_id", "start_date"]].rename(
         columns={"start_date": "index_date"})
-    proven = _proven(tables["offences"])
+    proven = _proven(tables["offences"]) if proven is None else proven
     before = _window_counts(iom, proven, -365, -1)
     during = _window_counts(iom, proven, 0, 364)
     death = iom["person_id"].map(tables["people"].set_index("person_id")["date_of_death"])
@@ -65,10 +66,12 @@ def iom_before_during(tables: dict[str, pd.DataFrame], cutoff: pd.Timestamp) -> 
                          "during": during / np.maximum(end, 1) * 365.0})
 
 
-def one_year_rate(tables, index: pd.DataFrame, cutoff: pd.Timestamp) -> float:
+def one_year_rate(tables, index: pd.DataFrame, cutoff: pd.Timestamp,
+                  proven: pd.DataFrame | None = None) -> float:
     """MoJ one-year proven reoffending among rows with a complete read-out."""
     full = index[(index["index_date"] + pd.Timedelta(days=365 + 182)) <= cutoff]
-    n = _window_counts(full, _proven(tables["offences"]), 1, 365, proven_within=365 + 182)
+    proven = _proven(tables["offences"]) if proven is None else proven
+    n = _window_counts(full, proven, 1, 365, proven_within=365 + 182)
     return float((n > 0).mean()) if len(n) else float("nan")
 
 
@@ -81,7 +84,8 @@ def generated_values(tables: dict[str, pd.DataFrame], scale: float = 1.0,
     iom = ep[ep["programme"] == "iom"]
     v["iom_managed_people"] = len(iom) / scale
     v["iom_female_share"] = float((iom["person_id"].map(sex) == "F").mean())
-    bd = iom_before_during(tables, cut)
+    proven = _proven(tables["offences"])  # once: the slowest step on 2 million offences
+    bd = iom_before_during(tables, cut, proven)
     v["iom_before_rate"] = float(bd["before"].mean())
     v["iom_during_rate"] = float(bd["during"].mean())
     v["iom_change_pct"] = 100.0 * (v["iom_during_rate"] / v["iom_before_rate"] - 1.0)
@@ -98,10 +102,10 @@ def generated_values(tables: dict[str, pd.DataFrame], scale: float = 1.0,
     cc = ep[ep["programme"] == "conditional_caution"].rename(columns={"start_date": "index_date"})
     for disposal in ("conditional_caution", "community_resolution"):
         v[f"cc_reoffending_{disposal}"] = one_year_rate(
-            tables, cc[cc["disposal_type"] == disposal], cut)
+            tables, cc[cc["disposal_type"] == disposal], cut, proven)
     sc = pool[(pool["programme"] == "conditional_caution")
               & (pool["disposal_type"] == "simple_caution")]
-    v["cc_reoffending_simple_caution"] = one_year_rate(tables, sc, cut)
+    v["cc_reoffending_simple_caution"] = one_year_rate(tables, sc, cut, proven)
     return v
 
 

@@ -24,6 +24,7 @@ from evaluation.data.contract import AREAS
 
 from . import rng
 from .history import ACQUISITIVE, VIOLENT, History
+from .scenarios import Scenario
 from .world import CUTOFF_DAY, NEVER, OUT, START, Population
 
 THETA = {"iom": 0.90, "new_chance": 0.75, "princes_trust": 1.00, "conditional_caution": 0.80}
@@ -71,7 +72,18 @@ def iom_scores(hist: History, n: int, day: int) -> np.ndarray:
     return np.bincount(o["pid"][m], weights=w, minlength=n)
 
 
-def select_iom(seed: int, pop: Population, hist: History, used_day: np.ndarray) -> Selection:
+def _confounding(pop: Population, idx: np.ndarray, scenario: Scenario | None) -> np.ndarray | float:
+    """The unmeasured trait's contribution to a selection logit (0 outside that scenario)."""
+    if scenario is None or not scenario.confounder_selection or pop.confounder is None:
+        return 0.0
+    return scenario.confounder_selection * pop.confounder[idx]
+
+
+def select_iom(seed: int, pop: Population, hist: History, used_day: np.ndarray,
+               scenario: Scenario | None = None) -> Selection:
+    if scenario is not None and scenario.changes_iom:
+        from .rolling import select_iom_scenario
+        return select_iom_scenario(seed, pop, hist, used_day, scenario)
     used = used_day < NEVER
     n = len(pop)
     cand_day = np.full(n, -1, dtype=np.int64)
@@ -111,7 +123,8 @@ SCHEME_AREAS = (AREAS.index("dudley"), AREAS.index("solihull"))
 SCHEME_START = day_of("2015-09-01")
 
 
-def select_cc(seed: int, pop: Population, hist: History, used_day: np.ndarray) -> Selection:
+def select_cc(seed: int, pop: Population, hist: History, used_day: np.ndarray,
+              scenario: Scenario | None = None) -> Selection:
     used = used_day < NEVER
     o = hist.o
     ok = (o["proven"] >= SCHEME_START) & (o["proven"] <= CUTOFF_DAY) & ~used[o["pid"]]
@@ -174,7 +187,7 @@ def _nc_eligible(pop: Population, hist: History, used_day: np.ndarray, areas, fi
 
 
 def select_new_chance(seed: int, pop: Population, hist: History,
-                      used_day: np.ndarray) -> Selection:
+                      used_day: np.ndarray, scenario: Scenario | None = None) -> Selection:
     """Women are excluded for an earlier programme only if it started before their index
     offence: excluding later participants would drop comparison women in the conditional
     caution areas who reoffended (and so got a caution), which the referred women in
@@ -185,6 +198,7 @@ def select_new_chance(seed: int, pop: Population, hist: History,
     # linear in the covariates as recorded, so a main-effects propensity model is right
     logit = (r["intercept"] + r["records"] * f["prior_recorded_ever"]
              + r["age"] * (age - 28) + r["proven"] * f["prior_proven_ever"])
+    logit = logit + _confounding(pop, who, scenario)
     # a referred woman who joins another programme later would carry two planted effects;
     # IOM adoption after a first, minor offence is very rare, so she is simply not referred
     referred = (rng.uniform(seed, 301, pop.pid[who]) < _expit(logit)) & (used_day[who] == NEVER)
@@ -221,7 +235,7 @@ def risk_factors(seed: int, pop: Population) -> np.ndarray:
 
 
 def select_princes_trust(seed: int, pop: Population, hist: History,
-                         used_day: np.ndarray) -> Selection:
+                         used_day: np.ndarray, scenario: Scenario | None = None) -> Selection:
     used = used_day < NEVER
     d_all = PT_START + np.floor(rng.uniform(seed, 402, pop.pid)
                                 * (PT_END - PT_START + 1)).astype(np.int64)
@@ -241,6 +255,7 @@ def select_princes_trust(seed: int, pop: Population, hist: History,
     r = PT_REFER
     logit = (r["intercept"] + r["risk"] * (rf - 4) + r["age"] * (age - 20)
              + r["records"] * f["prior_recorded_ever"])  # linear: see select_new_chance
+    logit = logit + _confounding(pop, who, scenario)
     referred = rng.uniform(seed, 404, pop.pid[who]) < _expit(logit)
     t = who[referred]
     completed = rng.uniform(seed, 405, pop.pid[t]) < _expit(1.6 - 0.1 * (rf[referred] - 4))
@@ -270,14 +285,15 @@ def select_princes_trust(seed: int, pop: Population, hist: History,
 SELECTORS = (select_iom, select_cc, select_new_chance, select_princes_trust)
 
 
-def select_all(seed: int, pop: Population, hist: History) -> list[Selection]:
+def select_all(seed: int, pop: Population, hist: History,
+               scenario: Scenario | None = None) -> list[Selection]:
     """Programmes in turn. A participant of one programme is not selected by a later one
     (each person carries at most one planted effect); New Chance, whose comparison areas
     include a conditional-caution area, excludes only earlier participation (see there)."""
     used_day = np.full(len(pop), NEVER, dtype=np.int64)  # start of an earlier programme
     out = []
     for select in SELECTORS:
-        sel = select(seed, pop, hist, used_day)
+        sel = select(seed, pop, hist, used_day, scenario)
         ep = sel.episodes
         np.minimum.at(used_day, ep["person"], ep["start"])
         out.append(sel)

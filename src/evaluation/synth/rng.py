@@ -17,12 +17,14 @@ _M2 = np.uint64(0x94D049BB133111EB)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
-    """The splitmix64 finaliser (a bijection on uint64 with good avalanche)."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * _M1
-    x = x ^ (x >> np.uint64(27))
-    x = x * _M2
-    return x ^ (x >> np.uint64(31))
+    """The splitmix64 finaliser (a bijection on uint64 with good avalanche), in place: the
+    callers pass a fresh array, and the generator spends much of its time here."""
+    x ^= x >> np.uint64(30)
+    x *= _M1
+    x ^= x >> np.uint64(27)
+    x *= _M2
+    x ^= x >> np.uint64(31)
+    return x
 
 
 def hash64(seed: int, stream: int, *keys) -> np.ndarray:
@@ -38,7 +40,11 @@ def hash64(seed: int, stream: int, *keys) -> np.ndarray:
 def uniform(seed: int, stream: int, *keys) -> np.ndarray:
     """Uniform(0, 1) draws, never exactly 0 or 1."""
     h = hash64(seed, stream, *keys)
-    return ((h >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
+    h >>= np.uint64(11)
+    u = h.astype(np.float64)
+    u += 0.5
+    u *= 1.0 / 9007199254740992.0
+    return u
 
 
 def normal(seed: int, stream: int, *keys) -> np.ndarray:

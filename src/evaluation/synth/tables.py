@@ -31,12 +31,29 @@ def dates(day: np.ndarray) -> pd.Series:
     return pd.Series(out)
 
 
+def padded_ids(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
+    """``prefix + str(n).zfill(width)`` for each number >= 0, built by Arrow compute kernels.
+
+    The same strings as pandas' ``astype(str).str.zfill`` (left-padding never truncates wider
+    numbers), about twice as fast: one Python string per id instead of three.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    numbers = np.asarray(numbers, dtype=np.int64)
+    if numbers.size and numbers.min() < 0:
+        raise ValueError("ids are built from non-negative numbers")
+    text = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), width=width, padding="0")
+    text = pc.binary_join_element_wise(prefix, text, "")
+    return pd.Series(text.to_numpy(zero_copy_only=False), dtype=object)
+
+
 def person_ids(pid: np.ndarray) -> pd.Series:
-    return "P" + pd.Series(np.asarray(pid) + 1).astype(str).str.zfill(7)
+    return padded_ids("P", np.asarray(pid) + 1, 7)
 
 
 def _ids(prefix: str, n: int, width: int) -> pd.Series:
-    return prefix + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(width)
+    return padded_ids(prefix, np.arange(1, n + 1), width)
 
 
 def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:

@@ -120,9 +120,11 @@ class Population:
     frailty_z: np.ndarray    # standardised frailty (drives recorded risk factors)
     ar_scale: np.ndarray     # multiplier of the AR(1) fluctuation (small for the low-risk group)
     desist: np.ndarray       # log-level shift once the person has a police record
+    confounder: np.ndarray | None = None  # unmeasured trait (scenario only; never in the extract)
 
     def subset(self, idx: np.ndarray) -> Population:
-        return Population(**{k: v[idx] for k, v in self.__dict__.items()})
+        return Population(**{k: (None if v is None else v[idx])
+                             for k, v in self.__dict__.items()})
 
     def __len__(self) -> int:
         return len(self.pid)
@@ -167,11 +169,14 @@ def _lognormal_days(u: np.ndarray, median: float, sd: float) -> np.ndarray:
 
 def simulate_offending(seed: int, pop: Population, params: WorldParams,
                        effect_start: np.ndarray | None = None,
-                       theta: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                       theta: np.ndarray | None = None,
+                       area_nfa: np.ndarray | None = None,
+                       area_delay: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Run the monthly loop for ``pop``; returns offence arrays (one entry per offence).
 
     ``effect_start``/``theta`` (per person; NEVER/1.0 for none) thin offences committed on days
-    ``effect_start + 1 .. effect_start + EFFECT_DAYS``.
+    ``effect_start + 1 .. effect_start + EFFECT_DAYS``. ``area_nfa``/``area_delay`` (per area,
+    scenario only) shift the no-further-action probability and scale the proof delay.
     """
     n = len(pop)
     if effect_start is None:
@@ -236,7 +241,7 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         rec_now = rec[row] + _earlier_same_person(row, day, row, day)
         conv_now = conv[row] + _earlier_same_person(pend_row, pend_day, row, day)
         outcome, lag = _outcomes(seed, key, cat, rec_now, conv_now, age[row],
-                                 pop.area[row], day)
+                                 pop.area[row], day, area_nfa, area_delay)
         proven = np.where(lag >= 0, day + lag, NEVER)
         # custody after some convictions: one spell at a time, starting at sentence
         is_conv = outcome == OUT["conviction"]
@@ -278,13 +283,15 @@ def _earlier_same_person(e_row: np.ndarray, e_day: np.ndarray, row: np.ndarray,
             - np.searchsorted(keys, row * shift, "left"))
 
 
-def _outcomes(seed, key, cat, rec, conv, age, area, day):
+def _outcomes(seed, key, cat, rec, conv, age, area, day, area_nfa=None, area_delay=None):
     """Outcome and proof lag (days; -1 when not disposed) of each offence, from what the police
     knew: prior records and convictions, age, offence category, area and date (the scheme)."""
     u1, u2, u3 = (rng.uniform(seed, s, *key) for s in (S_OUT1, S_OUT2, S_OUT3))
     n = cat.size
     outcome = np.full(n, OUT["no_further_action"], dtype=np.int64)
     p_nfa = np.where(SERIOUS[cat], 0.33, 0.40)
+    if area_nfa is not None:
+        p_nfa = np.clip(p_nfa + area_nfa[area], 0.02, 0.95)
     disposed = u1 >= p_nfa
     # out-of-court disposal for low-level offences, mostly for people new to the police
     p_oocd = np.where(NO_OOCD[cat], 0.0,
@@ -315,9 +322,16 @@ def _outcomes(seed, key, cat, rec, conv, age, area, day):
     is_caut = np.isin(o, [OUT["simple_caution"], OUT["conditional_caution"],
                           OUT["youth_caution"]])
     is_cr = o == OUT["community_resolution"]
-    lag[is_c] = 14 + np.floor(_lognormal_days(ul[is_c], 70, 0.8)).astype(np.int64)
-    lag[is_caut] = 1 + np.floor(_lognormal_days(ul[is_caut], 18, 0.9)).astype(np.int64)
-    lag[is_cr] = np.floor(_lognormal_days(ul[is_cr], 3, 1.0)).astype(np.int64)
+    if area_delay is None:
+        lag[is_c] = 14 + np.floor(_lognormal_days(ul[is_c], 70, 0.8)).astype(np.int64)
+        lag[is_caut] = 1 + np.floor(_lognormal_days(ul[is_caut], 18, 0.9)).astype(np.int64)
+        lag[is_cr] = np.floor(_lognormal_days(ul[is_cr], 3, 1.0)).astype(np.int64)
+    else:
+        f = area_delay[area]
+        lag[is_c] = 14 + np.floor(_lognormal_days(ul[is_c], 70 * f[is_c], 0.8)).astype(np.int64)
+        lag[is_caut] = 1 + np.floor(_lognormal_days(ul[is_caut], 18 * f[is_caut], 0.9)
+                                    ).astype(np.int64)
+        lag[is_cr] = np.floor(_lognormal_days(ul[is_cr], 3 * f[is_cr], 1.0)).astype(np.int64)
     return outcome, lag
 
 

@@ -1,0 +1,282 @@
+"""National-scale benchmark: one whole programme evaluation at 1,000,000 people.
+
+Run: .venv/bin/python benchmarks/bench_national.py [--repeats 3] [--cache DIR]
+  -> benchmarks/results/national.json and the NATIONAL table in benchmarks/README.md.
+Not part of ``make test``.
+
+The extract (built once, cached under ``benchmarks/.cache/national``, gitignored): the default
+synthetic world (``evaluation.synth.generate(seed=20190930)``, or the copy already written in
+``data/synthetic``) gives 400,000 people with 1.9 million offences; its 200,000 most active
+people are copied 5 times under new pseudonymous ids, so the extract has 1,000,000 people and
+8.5 million offences with the real generator's histories. Every person gets an index date (the
+first offence on or after 2015-01-01, else 2016-01-01); 100,000 of them (a fixed hash of the id)
+are IOM Core episodes and the other 900,000 the comparison pool (``scored_not_adopted``), so the
+IOM configuration (``config/programmes/iom.yaml``) runs unchanged.
+
+Each repeat runs in a fresh child process: ``load_extract`` and then the library's own
+``evaluate_programme`` (exactly what a report runs: cohort and covariates, propensity, matching,
+balance, outcomes for the analysis set, the naive pool and every read-out, KM, Cox with
+matched-set clusters, negative binomial, RMST, the rest), then ``ProgrammeReport`` builds every
+section, its figures and results.json. Each library call is wrapped by a timer (the names
+``evaluation.evaluate`` imports), so the stage times add up to the whole; IPTW (not in the
+matching design) is timed on the same design frame afterwards. Peak memory is the child's
+``ru_maxrss`` (whole process, so it includes the loaded extract), read after each stage.
+Medians of the repeats; wall clock on a shared 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "national.json"
+README = HERE / "README.md"
+CACHE = HERE / ".cache" / "national"
+DEFAULT_DATA = HERE.parent / "data" / "synthetic"
+BEGIN, END = "<!-- BEGIN NATIONAL -->", "<!-- END NATIONAL -->"
+N_TREATED, COPIES, TOP = 100_000, 5, 200_000
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+# --------------------------------------------------------------------------- the extract
+def build_extract(cache: Path) -> dict:
+    """Write the national extract once; returns its row counts."""
+    import numpy as np
+    import pandas as pd
+
+    from evaluation.data.io import load_extract
+    from evaluation.synth import generate, write_world
+
+    marker = cache / "built.json"
+    if marker.exists():
+        return json.loads(marker.read_text())
+    t0 = time.perf_counter()
+    if (DEFAULT_DATA / "extract.json").exists():
+        tables = load_extract(DEFAULT_DATA).tables
+        meta = json.loads((DEFAULT_DATA / "extract.json").read_text())
+    else:
+        world = generate(seed=20190930)
+        tables, meta = world.tables, world.metadata
+    off, people = tables["offences"], tables["people"]
+    top = off["person_id"].value_counts().index[:TOP]
+    people = people.loc[people["person_id"].isin(top)].reset_index(drop=True)
+    off = off.loc[off["person_id"].isin(top)].reset_index(drop=True)
+    ppl, offs = [], []
+    for k in range(COPIES):
+        p = people.copy()
+        p["person_id"] = p["person_id"] + f"-{k}"
+        o = off.copy()
+        o["person_id"] = o["person_id"] + f"-{k}"
+        o["offence_id"] = o["offence_id"] + f"-{k}"
+        ppl.append(p)
+        offs.append(o)
+    people = pd.concat(ppl, ignore_index=True)
+    off = pd.concat(offs, ignore_index=True)
+    del ppl, offs
+    # index date: first offence on or after 2015-01-01 (else 2016-01-01)
+    late = off.loc[off["offence_date"] >= "2015-01-01", ["person_id", "offence_date"]]
+    first = late.groupby("person_id")["offence_date"].min()
+    index = people["person_id"].map(first).fillna(pd.Timestamp("2016-01-01"))
+    h = pd.util.hash_pandas_object(people["person_id"], index=False).to_numpy()
+    treated = np.argsort(h, kind="stable")[:N_TREATED]
+    is_t = np.zeros(len(people), bool)
+    is_t[treated] = True
+    score = 6.5 + (h % 1000) / 100.0
+    ep = pd.DataFrame({
+        "episode_id": [f"E{i:07d}" for i in range(1, N_TREATED + 1)],
+        "person_id": people["person_id"][is_t].to_numpy(), "programme": "iom",
+        "start_date": index[is_t].to_numpy(), "end_date": pd.NaT, "iom_pillar": "core",
+        "iom_selection_score": score[is_t]})
+    pool = pd.DataFrame({
+        "programme": "iom", "person_id": people["person_id"][~is_t].to_numpy(),
+        "index_date": index[~is_t].to_numpy(), "pool_reason": "scored_not_adopted",
+        "iom_selection_score": score[~is_t]})
+    from evaluation.synth.tables import conform
+
+    tables = {"people": conform(people, "people"), "offences": conform(off, "offences"),
+              "programme_episodes": conform(ep, "programme_episodes"),
+              "comparison_pool": conform(pool, "comparison_pool")}
+    meta = {**meta, "description": meta.get("description", "") + (
+        f" National benchmark: the {TOP:,} most active people copied {COPIES} times.")}
+
+    class _World:  # what write_world reads
+        pass
+    w = _World()
+    w.tables, w.metadata, w.truth = tables, meta, {"programmes": {}}
+    cache.mkdir(parents=True, exist_ok=True)
+    if cache.parent.name == ".cache":  # keep the cache out of git without touching .gitignore
+        (cache.parent / ".gitignore").write_text("*\n")
+    write_world(w, cache)
+    info = {"rows": {k: int(len(v)) for k, v in tables.items()},
+            "build_seconds": round(time.perf_counter() - t0, 1)}
+    marker.write_text(json.dumps(info, indent=2) + "\n")
+    return info
+
+
+# --------------------------------------------------------------------------- one run
+def _instrument(times: dict, peaks: dict):
+    """Wrap the library calls evaluate_programme makes, accumulating time per stage."""
+    import evaluation.evaluate as ev
+
+    def timed(stage, fn):
+        def wrapper(*a, **k):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                times[stage] += time.perf_counter() - t
+                peaks[stage] = max(peaks.get(stage, 0.0), _peak_mib())
+        return wrapper
+
+    for name, stage in (("build_cohort", "cohort + covariates"), ("derive_outcomes", "outcomes"),
+                        ("balance_table", "balance"), ("common_support", "balance"),
+                        ("cox_effect", "Cox (clustered SEs)"),
+                        ("count_effect", "negative binomial"),
+                        ("binary_effect", "binary (risk difference)"), ("rmst_effect", "RMST"),
+                        ("mean_difference", "costs"), ("logrank", "log-rank"),
+                        ("ph_check", "PH check"), ("adjusted_effect", "doubly robust"),
+                        ("before_during", "before/during"), ("merge_sparse_levels", "covariates")):
+        if hasattr(ev, name):
+            setattr(ev, name, timed(stage, getattr(ev, name)))
+    for cls, meth, stage in ((ev.PropensityModel, "fit", "propensity"),
+                             (ev.NearestNeighbourMatcher, "fit", "matching"),
+                             (ev.NearestNeighbourMatcher, "transform", "matching"),
+                             (ev.KaplanMeierByGroup, "fit", "Kaplan-Meier")):
+        setattr(cls, meth, timed(stage, getattr(cls, meth)))
+
+
+def one_run(cache: Path) -> dict:
+    import tempfile
+    import warnings
+
+    from evaluation.config import load_programme_config
+    from evaluation.data.io import load_extract
+    from evaluation.design.weighting import IPTWeighter
+
+    times: dict[str, float] = defaultdict(float)
+    peaks: dict[str, float] = {}
+    _instrument(times, peaks)
+    import evaluation.evaluate as ev
+    from evaluation.report import ProgrammeReport
+
+    config = load_programme_config("iom")
+    t_all = time.perf_counter()
+    t = time.perf_counter()
+    extract = load_extract(cache)
+    times["load"] = time.perf_counter() - t
+    peaks["load"] = _peak_mib()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = time.perf_counter()
+        evaluation = ev.evaluate_programme(config, extract)
+        t_eval = time.perf_counter() - t
+        t = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="national_report_") as tmp:
+            report = ProgrammeReport(evaluation, tmp)
+            for name in ("banner", "summary", "can_and_cannot_say", "headline_chart",
+                         "comparison_group", "attrition", "power", "readouts", "before_during",
+                         "caveats", "appendix"):
+                getattr(report, name)()
+            report.write_results()
+        times["report sections, figures, results.json"] = time.perf_counter() - t
+        peaks["report sections, figures, results.json"] = _peak_mib()
+        t = time.perf_counter()
+        IPTWeighter(estimand="ATT", stabilise=True).fit(
+            evaluation.design_frame, propensity_col="propensity", treatment_col="treated"
+        ).transform(evaluation.design_frame)
+        times["IPTW (extra, not in the matching design)"] = time.perf_counter() - t
+    whole = time.perf_counter() - t_all - times["IPTW (extra, not in the matching design)"]
+    accounted = sum(v for k, v in times.items() if not k.startswith(("IPTW", "load",
+                                                                        "report")))
+    times["other evaluation work (not wrapped)"] = max(t_eval - accounted, 0.0)
+    a = evaluation.analysis
+    return {"stages": dict(times), "peak_mib_after": peaks, "whole_seconds": whole,
+            "evaluate_programme_seconds": t_eval, "peak_rss_mib": _peak_mib(),
+            "n_design": int(len(evaluation.design_frame)),
+            "n_treated_analysed": int((a["treated"] == 1).sum()),
+            "n_comparison_analysed": int((a["treated"] == 0).sum())}
+
+
+# --------------------------------------------------------------------------- driver
+def _child(cache: Path) -> dict:
+    cmd = [sys.executable, __file__, "--child", "--cache", str(cache)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def markdown(result: dict) -> str:
+    st = result["stage_seconds_median"]
+    lines = [f"National benchmark ({result['date']}, {result['machine']}): "
+             f"{result['rows']['people']:,} people, {result['rows']['offences']:,} offences, "
+             f"{result['n_treated_analysed']:,} IOM people matched against a pool of "
+             f"{result['n_design'] - N_TREATED:,}; medians of {result['repeats']} runs "
+             f"(each in a fresh process). Whole evaluation "
+             f"{result['whole_seconds_median']:.1f} s (target 120 s), peak "
+             f"{result['peak_rss_mib_max'] / 1024:.2f} GiB (target 8 GiB). "
+             "`benchmarks/bench_national.py`.", "",
+             "| stage | seconds (median) | peak RSS after (MiB) |", "|---|---:|---:|"]
+    for k, v in sorted(st.items(), key=lambda kv: -kv[1]):
+        lines.append(f"| {k} | {v:.2f} | {result['peak_mib_after_max'].get(k, float('nan')):.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--cache", type=Path, default=CACHE)
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(one_run(args.cache)))
+        return
+    info = build_extract(args.cache)
+    print(f"extract: {info}", flush=True)
+    runs = []
+    for i in range(args.repeats):
+        runs.append(_child(args.cache))
+        print(f"run {i + 1}: whole {runs[-1]['whole_seconds']:.1f} s, peak "
+              f"{runs[-1]['peak_rss_mib']:.0f} MiB", flush=True)
+    stages = sorted({k for r in runs for k in r["stages"]})
+    result = {
+        "benchmark": "one whole IOM evaluation at national scale",
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, 2 cores shared with other jobs, Python "
+                   f"{platform.python_version()}",
+        "rows": info["rows"], "extract_build_seconds": info["build_seconds"],
+        "repeats": len(runs),
+        "whole_seconds_median": statistics.median(r["whole_seconds"] for r in runs),
+        "whole_seconds_all": [r["whole_seconds"] for r in runs],
+        "peak_rss_mib_max": max(r["peak_rss_mib"] for r in runs),
+        "stage_seconds_median": {k: statistics.median(r["stages"].get(k, 0.0) for r in runs)
+                                 for k in stages},
+        "peak_mib_after_max": {k: max(r["peak_mib_after"].get(k, 0.0) for r in runs)
+                               for k in stages},
+        "n_design": runs[0]["n_design"], "n_treated_analysed": runs[0]["n_treated_analysed"],
+        "n_comparison_analysed": runs[0]["n_comparison_analysed"],
+        "targets": {"whole_seconds": 120, "peak_gib": 8},
+        "runs": runs,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    table = markdown(result)
+    if README.exists() and BEGIN in README.read_text():
+        text = README.read_text()
+        head, rest = text.split(BEGIN, 1)
+        README.write_text(head + BEGIN + "\n" + table + END + rest.split(END, 1)[1])
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
