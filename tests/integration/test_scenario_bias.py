@@ -24,8 +24,8 @@ def test_unmeasured_confounder_biases_naive_and_matched_upwards():
     the naive more than the matched, over a few small worlds."""
     from evaluation.config import load_programme_config
     from evaluation.data.io import load_extract
+    from evaluation.design.build import build_design
     from evaluation.estimators.cox import cox_effect
-    from evaluation.evaluate import build_design
     from evaluation.outcomes import derive_outcomes
     from evaluation.synth import write_world
 
@@ -45,7 +45,8 @@ def test_unmeasured_confounder_biases_naive_and_matched_upwards():
                                       extract.tables["people"], extract.data_cutoff,
                                       window_days=365, waiting_days=182,
                                       custody="exclude_time", too_late="keep")
-                cox = cox_effect(out, "duration_days", "event", "treated", weights_col=w,
+                cox = cox_effect(out, duration_col="duration_days", event_col="event",
+                                 treatment_col="treated", weights_col=w,
                                  cluster_col=c)
                 hr = float(cox.loc[cox["term"] == "hazard_ratio", "estimate"].iloc[0])
                 bias[label].append(np.log(hr) - np.log(world.truth["programmes"]["iom"][
