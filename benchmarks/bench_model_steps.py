@@ -7,8 +7,9 @@ order swapped every repeat), medians of ``--repeats``:
 - the same with weights and cluster-robust SEs (matched sets of 2): ``cox_effect(weights_col=,
   cluster_col=)`` against the weighted ``CoxPHFitter().fit`` it wraps (lifelines' own
   ``robust=True`` took over 90 s at this size and is not what we wrap: see decision 0102);
-- Kaplan-Meier by group, weighted with clusters as the reports use it: ``KaplanMeierByGroup``
-  against one weighted ``lifelines.KaplanMeierFitter().fit`` per group;
+- Kaplan-Meier by group: ``KaplanMeierByGroup`` against one ``lifelines.KaplanMeierFitter().fit``
+  per group, unweighted (Greenwood) and weighted with clusters as the reports use it (our step
+  then adds the cluster-robust IJ variance, which lifelines does not compute);
 - the propensity model (logistic, 11 covariates): ``PropensityModel.fit`` against
   ``statsmodels.Logit(t, X).fit(method="newton", tol=1e-10)`` on a design matrix built with numpy.
 The bare calls are given exactly the arrays they need (no checks, no copies of our own). Each
@@ -82,16 +83,17 @@ def cox_bare(df, robust):
     return cph.params_.to_numpy()
 
 
-def km_ours(df):
+def km_ours(df, weighted=True):
     from evaluation.estimators.kaplan_meier import KaplanMeierByGroup
 
-    km = KaplanMeierByGroup(weights_col="weight", cluster_col="match_set").fit(
-        df, duration_col="duration_days", event_col="event", treatment_col="treated")
+    kw = {"weights_col": "weight", "cluster_col": "match_set"} if weighted else {}
+    km = KaplanMeierByGroup(**kw).fit(df, duration_col="duration_days", event_col="event",
+                                      treatment_col="treated")
     tab = km.survival_table_
     return tab.loc[tab["group"] == 1, "survival"].to_numpy()
 
 
-def km_bare(df):
+def km_bare(df, weighted=True):
     from lifelines import KaplanMeierFitter
 
     t, e, w, g = (df[c].to_numpy() for c in ("duration_days", "event", "weight", "treated"))
@@ -100,7 +102,7 @@ def km_bare(df):
         warnings.simplefilter("ignore")
         for value in (0, 1):
             m = g == value
-            out[value] = KaplanMeierFitter().fit(t[m], e[m], weights=w[m])
+            out[value] = KaplanMeierFitter().fit(t[m], e[m], weights=w[m] if weighted else None)
     return out[1].survival_function_.iloc[1:, 0].to_numpy()
 
 
@@ -125,8 +127,13 @@ STEPS = {
     "cox_efron_12_terms_weighted_cluster_robust": (
         lambda d: cox_ours(d, True), lambda d: cox_bare(d, True),
         "cox_effect(weights, cluster-robust) vs weighted lifelines CoxPHFitter.fit"),
+    "kaplan_meier_by_group": (
+        lambda d: km_ours(d, False), lambda d: km_bare(d, False),
+        "KaplanMeierByGroup (Greenwood) vs lifelines KaplanMeierFitter x 2"),
     "kaplan_meier_by_group_weighted_clustered": (
-        km_ours, km_bare, "KaplanMeierByGroup (IJ variance) vs lifelines KaplanMeierFitter x 2"),
+        km_ours, km_bare,
+        "KaplanMeierByGroup (weights, cluster-robust IJ variance) vs weighted lifelines "
+        "KaplanMeierFitter x 2 (naive variance only)"),
     "propensity_logistic_11_covariates": (
         ps_ours, ps_bare, "PropensityModel.fit vs statsmodels Logit newton tol 1e-10"),
 }
@@ -151,7 +158,8 @@ def machine() -> dict:
     import statsmodels
 
     return {"platform": platform.platform(), "python": platform.python_version(),
-            "cpu": model, "cores": os.cpu_count(), "numpy": np.__version__,
+            "cpu": model, "cores": os.cpu_count(),
+            "load_average_1min_at_start": round(os.getloadavg()[0], 1), "numpy": np.__version__,
             "pandas": pd.__version__, "lifelines": lifelines.__version__,
             "statsmodels": statsmodels.__version__}
 
@@ -178,13 +186,15 @@ def main() -> None:
                 sec, values[who] = _timed(ours if who == "ours" else bare, df)
                 times[who].append(round(sec, 3))
             a, b = np.asarray(values["ours"], float), np.asarray(values["bare"], float)
-            agreement = float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-12)))
+            # largest difference relative to the largest value (a coefficient near 0 would make
+            # an element-wise relative difference meaningless)
+            agreement = float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
         med = {k: statistics.median(v) for k, v in times.items()}
         results[name] = {"what": what, "seconds_ours": times["ours"],
                          "seconds_bare": times["bare"], "median_ours": med["ours"],
                          "median_bare": med["bare"],
                          "ratio_ours_to_bare": round(med["ours"] / med["bare"], 3),
-                         "max_relative_difference": agreement}
+                         "max_difference_relative_to_max": agreement}
         print(f"{name}: ours {med['ours']:.2f} s, bare {med['bare']:.2f} s, "
               f"ratio {med['ours'] / med['bare']:.2f}, agree to {agreement:.1e}", flush=True)
     out = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "n_rows": args.n,
@@ -192,7 +202,20 @@ def main() -> None:
            "repeats": args.repeats, "seed": args.seed, "machine": machine(), "steps": results}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
-    print(f"written {args.out}")
+    print(f"written {args.out}\n\n{markdown(out)}")
+
+
+def markdown(out: dict) -> str:
+    """The table for benchmarks/README.md."""
+    lines = [f"{out['n_rows']:,} rows, {out['n_events']:,} events, {out['n_unique_times']} distinct "
+             f"times; medians of {out['repeats']}, paired in one run; {out['date']}; "
+             f"{out['machine']['cpu']}, {out['machine']['cores']} cores.", "",
+             "| step | ours (s) | bare library call (s) | ours / bare | max difference / max |",
+             "|---|---|---|---|---|"]
+    for name, r in out["steps"].items():
+        lines.append(f"| {name} ({r['what']}) | {r['median_ours']:.2f} | {r['median_bare']:.2f} "
+                     f"| {r['ratio_ours_to_bare']:.2f} | {r['max_difference_relative_to_max']:.0e} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

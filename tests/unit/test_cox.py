@@ -182,16 +182,18 @@ def test_vectorised_efron_fit_equals_lifelines(weighted):
     assert ours.log_likelihood == pytest.approx(cph.log_likelihood_, rel=1e-10)
 
 
-@pytest.mark.parametrize("clustered", [False, True])
-def test_vectorised_robust_variance_equals_residual_sandwich(clustered):
+@pytest.mark.parametrize(("clustered", "daily"), [(False, True), (True, True), (True, False)])
+def test_vectorised_robust_variance_equals_residual_sandwich(clustered, daily):
     """efron.py's robust variance (per-time sums of the last Newton step) equals the sandwich
-    built from efron_score_residuals (itself checked against R above) to 1e-10."""
+    built from efron_score_residuals (itself checked against R above) to 1e-10; daily times
+    (few distinct: per-time slices) and continuous ones (5,000 distinct: gathered rows)."""
     from evaluation.estimators.efron import efron_fit
 
     rng = np.random.default_rng(6)
     n = 5000
     X = np.column_stack([rng.binomial(1, 0.4, n), rng.normal(0, 1, n), rng.poisson(2, n)])
-    t = np.ceil(rng.exponential(150, n).clip(max=365))
+    t = rng.exponential(150, n).clip(max=365)
+    t = np.ceil(t) if daily else t
     e = (t < 365).astype(float)
     w = rng.choice([0.25, 1.0, 2.0], n)
     codes = rng.permutation(np.arange(n) // 3) if clustered else None

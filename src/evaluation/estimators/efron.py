@@ -146,12 +146,23 @@ class _EfronTerms:
         g_before = np.cumsum(g_all, axis=0) - g_all
         dead = e > 0
         h_own = h_before[block] + np.where(dead, h_dead[block], h_all[block])
-        # w r = (w e - phi h_own) z + phi g_own - w e xbar_mean, g_own by the row's own time
-        out = np.multiply((w * e - phi * h_own)[:, None], Z)
-        out += phi[:, None] * (g_before + g_all)[block]
-        rows = self.death_rows
-        out[rows] += (phi[rows, None] * (g_dead - g_all)[block[rows]]
-                      - (w[rows] * e[rows])[:, None] * xbar_mean[block[rows]])
+        # w r = (w e - phi h_own) z + phi g_own - w e xbar_mean, g_own by the row's own time:
+        # a_i z_i + phi_i G1[j] + phi_i e_i G2[j] - w_i e_i XM[j] for the row's time j
+        a = w * e - phi * h_own
+        tables = (g_before + g_all, g_dead - g_all, xbar_mean)
+        scalars = (phi, phi * e, -(w * e))
+        out = self.buf  # the Newton work buffer, free now
+        starts = self.starts
+        if len(starts) <= 4096:  # few distinct times: per-time slices, nothing n x p gathered
+            ends = np.r_[starts[1:], len(Z)]
+            for j, (lo, hi) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+                part = np.multiply(a[lo:hi, None], Z[lo:hi], out=out[lo:hi])
+                for table, scalar in zip(tables, scalars, strict=True):
+                    part += scalar[lo:hi, None] * table[j]
+        else:
+            np.multiply(a[:, None], Z, out=out)
+            for table, scalar in zip(tables, scalars, strict=True):
+                out += scalar[:, None] * table[block]
         return out
 
 
@@ -206,9 +217,13 @@ def efron_fit(t: np.ndarray, e: np.ndarray, w: np.ndarray, X: np.ndarray, *,
     if robust:
         scores = terms.weighted_scores()
         if cluster_codes is not None:
+            from scipy.sparse import csc_matrix
+
             codes = np.asarray(cluster_codes)[order]
-            scores = np.column_stack([np.bincount(codes, weights=scores[:, k])
-                                      for k in range(scores.shape[1])])
+            n = len(codes)
+            # cluster sums as one sparse product: column i of S has a single 1 in row codes[i]
+            S = csc_matrix((np.ones(n), codes, np.arange(n + 1)), shape=(int(codes.max()) + 1, n))
+            scores = S @ scores
         scores *= std  # residuals are linear in x: back to the original units
         meat = scores.T @ scores
         robust_variance = variance @ meat @ variance

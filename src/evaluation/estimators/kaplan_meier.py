@@ -58,9 +58,11 @@ class KMCore:
     cum_a: np.ndarray     # A(t) = sum_{s<=t} D/(Y(Y-D)): the (weighted) Greenwood sum
     index: np.ndarray     # per person: position of their own time in ``times``
     u: np.ndarray         # per person: U_i once they have left, event_i/(Y-D)(T_i) - A(T_i)
+    #                       (empty when km_core was asked for no influence)
 
 
-def km_core(t: np.ndarray, e: np.ndarray, w: np.ndarray) -> KMCore:
+def km_core(t: np.ndarray, e: np.ndarray, w: np.ndarray, influence: bool = True) -> KMCore:
+    """Product-limit pieces; ``influence=False`` skips the per-person U_i (Greenwood only)."""
     index, times = pd.factorize(t, sort=True)  # np.unique's output, by hashing (no sort)
     n_t = len(times)
     leaving = np.bincount(index, weights=w, minlength=n_t)
@@ -72,8 +74,11 @@ def km_core(t: np.ndarray, e: np.ndarray, w: np.ndarray) -> KMCore:
         remaining = at_risk - events
         step = np.where(events > 0, events / (at_risk * remaining), 0.0)
         cum_a = np.cumsum(step)
-        own = np.where(e > 0, 1.0 / remaining[index], 0.0)
-        u = own - cum_a[index]  # inf/nan only where S has reached 0 (variance undefined there)
+        if influence:
+            own = np.where(e > 0, 1.0 / remaining[index], 0.0)
+            u = own - cum_a[index]  # inf/nan only where S has reached 0 (variance undefined)
+        else:
+            u = np.empty(0)
     return KMCore(times, at_risk, events, survival, cum_a, index, u)
 
 
@@ -185,18 +190,19 @@ class KaplanMeierByGroup:
             m = (groups == g) & (w > 0)
             if not m.any():
                 raise ValueError(f"group {g!r} of {treatment_col!r} has zero total weight")
-            core = km_core(t[m], e[m], w[m])
+            tg, eg, wg = t[m], e[m], w[m]
+            core = km_core(tg, eg, wg, influence=robust)
             with np.errstate(divide="ignore", invalid="ignore"):
                 surv = np.exp(np.cumsum(np.log(core.at_risk - core.events)
                                         - np.log(core.at_risk)))
             if robust:
-                var = _robust_var_survival(core, w[m], None if codes is None else codes[m])
+                var = _robust_var_survival(core, wg, None if codes is None else codes[m])
             else:
                 var = surv**2 * core.cum_a
             se = np.sqrt(var)
             lower, upper = _interval(surv, se, z, self.ci_transform)
             leaving = np.bincount(core.index, minlength=len(core.times))
-            n_events = np.bincount(core.index, weights=e[m], minlength=len(core.times))
+            n_events = np.bincount(core.index, weights=eg, minlength=len(core.times))
             tables.append(pd.DataFrame({
                 "group": g, "time": core.times, "survival": surv, "std_error": se,
                 "lower": lower, "upper": upper,
@@ -204,7 +210,7 @@ class KaplanMeierByGroup:
                 "n_censored": (leaving - n_events).astype(int),
                 "weighted_at_risk": core.at_risk, "weighted_events": core.events,
             }))
-            self._data[g] = (t[m], e[m], w[m])
+            self._data[g] = (tg, eg, wg)
         self.robust_ = robust
         self.survival_table_ = pd.concat(tables, ignore_index=True)[TABLE_COLUMNS]
         return self
