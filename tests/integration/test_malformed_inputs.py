@@ -193,7 +193,7 @@ CLI_CASES = {
                               "no such spec file"),
     "analyse: misspelt spec key": (lambda d, t: ["analyse", "--file", str(_analysis_table(t)),
                                                  "--spec", str(_typo_spec(t))],
-                                   "binary_outcom"),
+                                   "outcome_coll"),
     "analyse: treatment 2": (lambda d, t: ["analyse", "--file",
                                            str(_analysis_table(t, {("treated", 4): 2})),
                                            "--spec", str(SPEC)],
@@ -216,7 +216,7 @@ CLI_CASES = {
 
 def _typo_spec(tmp_path: Path) -> Path:
     path = tmp_path / "typo.yaml"
-    path.write_text(SPEC.read_text().replace("binary_outcome:", "binary_outcom:"))
+    path.write_text(SPEC.read_text().replace("outcome_col:", "outcome_coll:"))
     return path
 
 

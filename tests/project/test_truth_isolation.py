@@ -13,7 +13,8 @@ import re
 from paths import REPO
 
 SRC = REPO / "src" / "evaluation"
-ALLOWED = {"reporting/factories.py", "synth/writer.py", "synth/__init__.py"}
+# The generator (every module of synth/) writes it; one reporting function reads it.
+ALLOWED = {"reporting/factories.py"}
 
 
 def test_only_the_generator_and_the_report_touch_the_truth_file():
@@ -21,7 +22,7 @@ def test_only_the_generator_and_the_report_touch_the_truth_file():
     for path in sorted(SRC.rglob("*.py")):
         rel = path.relative_to(SRC).as_posix()
         text = path.read_text()
-        if rel not in ALLOWED and re.search(r"truth\.json|load_truth", text):
+        if rel not in ALLOWED and not rel.startswith("synth/") and re.search(r"truth\.json|load_truth", text):
             offenders.append(rel)
     assert not offenders, f"modules that read the planted truth: {offenders}"
 

@@ -157,3 +157,50 @@ def test_errors():
         cox_effect(df, duration_col="t", event_col="e", treatment_col="g", covariates=["missing"])
     with pytest.raises(ValueError, match="treatment column 'g'"):
         cox_effect(df.assign(g=1), duration_col="t", event_col="e", treatment_col="g")
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_vectorised_efron_fit_equals_lifelines(weighted):
+    """efron.py runs lifelines' Newton-Raphson vectorised: same coefficients and model-based
+    covariance as CoxPHFitter to 1e-8 on 5,000 rows with heavy ties (daily times)."""
+    from evaluation.estimators.efron import efron_fit
+
+    rng = np.random.default_rng(5000)
+    n = 5000
+    X = np.column_stack([rng.binomial(1, 0.3, n), rng.normal(35, 10, n), rng.poisson(3, n),
+                         rng.binomial(1, 0.5, n)]).astype(float)
+    t = np.ceil(np.minimum(rng.exponential(1 / (0.003 * np.exp(0.1 * X[:, 2] - 0.3 * X[:, 0]))),
+                           365))
+    e = (t < 365).astype(float)
+    w = rng.choice([0.5, 1.0, 2.0], n) if weighted else np.ones(n)
+    df = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(T=t, E=e, W=w)
+    cph = CoxPHFitter().fit(df, "T", "E", weights_col="W")
+    ours = efron_fit(t, e, w, X)
+    assert ours.converged
+    np.testing.assert_allclose(ours.params, cph.params_.to_numpy(), rtol=1e-8, atol=0)
+    np.testing.assert_allclose(ours.variance, cph.variance_matrix_.to_numpy(), rtol=1e-8, atol=0)
+    assert ours.log_likelihood == pytest.approx(cph.log_likelihood_, rel=1e-10)
+
+
+@pytest.mark.parametrize(("clustered", "daily"), [(False, True), (True, True), (True, False)])
+def test_vectorised_robust_variance_equals_residual_sandwich(clustered, daily):
+    """efron.py's robust variance (per-time sums of the last Newton step) equals the sandwich
+    built from efron_score_residuals (itself checked against R above) to 1e-10; daily times
+    (few distinct: per-time slices) and continuous ones (5,000 distinct: gathered rows)."""
+    from evaluation.estimators.efron import efron_fit
+
+    rng = np.random.default_rng(6)
+    n = 5000
+    X = np.column_stack([rng.binomial(1, 0.4, n), rng.normal(0, 1, n), rng.poisson(2, n)])
+    t = rng.exponential(150, n).clip(max=365)
+    t = np.ceil(t) if daily else t
+    e = (t < 365).astype(float)
+    w = rng.choice([0.25, 1.0, 2.0], n)
+    codes = rng.permutation(np.arange(n) // 3) if clustered else None
+    fit = efron_fit(t, e, w, X, robust=True, cluster_codes=codes)
+    r = efron_score_residuals(t, e, w, X.astype(float), fit.params)
+    u = w[:, None] * r
+    if clustered:
+        u = np.column_stack([np.bincount(codes, weights=u[:, k]) for k in range(u.shape[1])])
+    dfbeta = u @ fit.variance
+    np.testing.assert_allclose(fit.robust_variance, dfbeta.T @ dfbeta, rtol=1e-10, atol=0)

@@ -114,3 +114,21 @@ def test_unseen_level_at_predict(df):
     new = df.head(3).assign(area=["birmingham", "walsall", "dudley"])
     with pytest.raises(ValueError, match="levels not seen in fitting at rows 1.*walsall"):
         pm.predict(new)
+
+
+def test_rank_check_agrees_with_svd_and_skips_it_when_clear():
+    """The cheap rank check (eigenvalues of X'X of the standardised design) decides as
+    np.linalg.matrix_rank does: full rank on a well-conditioned design, the SVD's verdict on a
+    collinear or nearly collinear one; the model then refuses collinear covariates."""
+    from evaluation.design.propensity import design_rank
+
+    rng = np.random.default_rng(3)
+    X = np.column_stack([np.ones(500), rng.normal(size=(500, 3))])
+    assert design_rank(X) == np.linalg.matrix_rank(X) == 4
+    collinear = np.column_stack([X, X[:, 1] + 2 * X[:, 2]])
+    assert design_rank(collinear) == np.linalg.matrix_rank(collinear) == 4
+    near = np.column_stack([X, X[:, 1] + 1e-9 * rng.normal(size=500)])
+    assert design_rank(near) == np.linalg.matrix_rank(near)
+    df = pd.DataFrame({"treated": rng.binomial(1, 0.4, 500), "a": X[:, 1], "b": X[:, 2]})
+    with pytest.raises(ValueError, match="rank deficient"):
+        PropensityModel(["a", "b", "c"]).fit(df.assign(c=df["a"] - df["b"]))

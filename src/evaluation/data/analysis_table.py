@@ -83,9 +83,10 @@ def check_analysis_table(frame: pd.DataFrame, spec, file: str) -> list[Violation
         if np.asarray(mask, dtype=bool).any():
             out.append(Violation(file, col, rule, data_rows(mask)))
 
-    named = {"treatment": spec.treatment, "duration": spec.duration, "event": spec.event,
-             "binary_outcome": spec.binary_outcome, "count": spec.count,
-             "exposure": spec.exposure, "weights": spec.weights, "cluster": spec.cluster}
+    named = {"treatment": spec.treatment_col, "duration": spec.duration_col,
+             "event": spec.event_col, "binary_outcome": spec.outcome_col,
+             "count": spec.count_col, "exposure": spec.exposure_col,
+             "weights": spec.weights_col, "cluster": spec.cluster_col}
     named = {k: v for k, v in named.items() if v is not None and v in frame.columns}
     for col in [*named.values(), *[c for c in spec.covariates if c in frame.columns]]:
         flag(col, "value is required but empty", frame[col].isna().to_numpy())

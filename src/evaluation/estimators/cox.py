@@ -1,7 +1,9 @@
 """Cox proportional-hazards effect of the programme (hazard ratio) and a PH check.
 
-lifelines ``CoxPHFitter`` fits the model (Efron ties; it agrees with R ``coxph`` to ~1e-10,
-weighted or not). Its robust ("sandwich") variance is NOT used: lifelines builds it from
+The fit is lifelines' ``CoxPHFitter`` algorithm (Efron ties; it agrees with R ``coxph`` to
+~1e-10, weighted or not), run vectorised by ``efron.py``: the same Newton-Raphson steps, the same
+numbers to rounding (tested to 1e-8), 3-8x faster at 1M rows (benchmarks/bench_model_steps.py);
+lifelines itself fits when that path fails, and for the PH check. lifelines' robust ("sandwich") variance is NOT used: lifelines builds it from
 Breslow-style score residuals even though the fit uses Efron ties (its docstring: "does not handle
 ties"), so with tied times (days, weeks) its robust SEs differ from R's by a few per cent
 (Rossi, clusters of 4: fin 0.1898 vs R 0.1945). We measured this on lifelines 0.30.3; issue #1598
@@ -9,7 +11,8 @@ ties"), so with tied times (days, weeks) its robust SEs differ from R's by a few
 
 Our robust variance is R's: the Efron score residuals r_i (R ``residuals(fit, "score")``),
 times the case weight, summed within clusters (matched set, or person when weights are used
-without clusters), dfbeta D = (w r) V, and Var = D'D with V lifelines' model-based covariance.
+without clusters), dfbeta D = (w r) V, and Var = D'D with V the model-based covariance
+(computed by efron.py from the last Newton step's per-time sums, checked against the residuals).
 No small-sample factor (as R). Tested against R ``coxph(..., weights=, cluster=)``.
 Weights are treated as fixed; the design bootstrap propagates propensity-model uncertainty.
 """
@@ -34,6 +37,7 @@ from .common import (
     treatment_values,
     z_value,
 )
+from .efron import efron_fit
 
 # --------------------------------------------------------------------------- Efron score residuals
 
@@ -96,42 +100,72 @@ def efron_score_residuals(t: np.ndarray, e: np.ndarray, w: np.ndarray, X: np.nda
 
 
 # --------------------------------------------------------------------------- design matrix
-def _design(df: pd.DataFrame, treatment_col: str, covariates: Sequence[str]) -> pd.DataFrame:
+def _design(df: pd.DataFrame, treatment_col: str,
+            covariates: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """Treatment first, then covariates; text/categorical covariates as 0/1 dummies (first level
-    dropped)."""
-    X = pd.DataFrame({treatment_col: treatment_values(df, treatment_col)}, index=df.index)
-    if covariates:
-        cov = pd.get_dummies(df[list(covariates)], drop_first=True, dtype=float)
-        X = pd.concat([X, cov.astype(float)], axis=1)
-    constant = [c for c in X.columns if X[c].nunique() < 2]
+    dropped), in ``pandas.get_dummies``' column order. Built as one float array (no frame copy)."""
+    encoded = [c for c in covariates if isinstance(df[c].dtype, pd.CategoricalDtype)
+               or pd.api.types.is_object_dtype(df[c]) or pd.api.types.is_string_dtype(df[c])]
+    names = [treatment_col, *[c for c in covariates if c not in encoded]]
+    X = np.empty((len(df), len(names)))
+    X[:, 0] = treatment_values(df, treatment_col)
+    for k, c in enumerate(names[1:], start=1):
+        X[:, k] = df[c].to_numpy(dtype=float)
+    if encoded:
+        dummies = pd.get_dummies(df[encoded], drop_first=True, dtype=float)
+        names += list(dummies.columns)
+        X = np.column_stack([X, dummies.to_numpy(dtype=float)])
+    constant = [n for n, lo, hi in zip(names, X.min(axis=0), X.max(axis=0), strict=True)
+                if lo == hi]
     if constant:
         raise ValueError(f"column(s) {constant} take a single value; a Cox model cannot use them")
-    return X
+    return names, X
 
 
-def _fit(df, duration_col, event_col, treatment_col, covariates, weights_col, cluster_col,
-         alpha):
+def _inputs(df, duration_col, event_col, treatment_col, covariates, weights_col, cluster_col):
     t, e, w, codes = survival_inputs(df, duration_col=duration_col, event_col=event_col,
                                      weights_col=weights_col, cluster_col=cluster_col,
                                      extra=[treatment_col, *covariates])
-    X = _design(df, treatment_col, covariates)
+    names, X = _design(df, treatment_col, covariates)
+    counts = (len(t), int(e.sum()))  # reported: every row given, zero weights included
     keep = w > 0  # zero-weight rows add nothing to the fit or the sandwich; lifelines rejects them
-    data = X.loc[keep].copy()
-    data["_T"], data["_E"], data["_W"] = t[keep], e[keep], w[keep]
+    if not keep.all():
+        t, e, w, X = t[keep], e[keep], w[keep], X[keep]
+        codes = None if codes is None else codes[keep]
+    return t, e, w, codes, names, X, counts
+
+
+def _lifelines_fit(t, e, w, names, X, alpha) -> tuple[CoxPHFitter, pd.DataFrame]:
+    data = pd.DataFrame(X, columns=names)
+    data["_T"], data["_E"], data["_W"] = t, e, w
     cph = CoxPHFitter(alpha=alpha)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # lifelines' naive-variance warning: replaced below
         cph.fit(data, "_T", "_E", weights_col="_W")
-    beta = cph.params_.to_numpy()
-    naive = cph.variance_matrix_.to_numpy()
+    return cph, data
+
+
+def _fit(df, duration_col, event_col, treatment_col, covariates, weights_col, cluster_col,
+         alpha):
+    """Coefficients and variance: lifelines' Newton-Raphson run vectorised (efron.py; it falls
+    back to lifelines itself if that fails), then our robust sandwich when needed."""
+    t, e, w, codes, names, X, counts = _inputs(df, duration_col, event_col, treatment_col,
+                                               covariates, weights_col, cluster_col)
     robust = weights_col is not None or cluster_col is not None
-    if robust:
-        r = efron_score_residuals(t[keep], e[keep], w[keep], X.loc[keep].to_numpy(), beta)
-        dfbeta = cluster_sums(w[keep][:, None] * r, None if codes is None else codes[keep]) @ naive
-        vcov = dfbeta.T @ dfbeta
-    else:
+    try:
+        fit = efron_fit(t, e, w, X, robust=robust, cluster_codes=codes)
+        if not fit.converged:
+            raise ValueError("not converged")
+        beta, vcov = fit.params, (fit.robust_variance if robust else fit.variance)
+    except (ValueError, np.linalg.LinAlgError):  # let lifelines report (or rescue) the fit
+        cph, _ = _lifelines_fit(t, e, w, names, X, alpha)
+        beta, naive = cph.params_.to_numpy(), cph.variance_matrix_.to_numpy()
         vcov = naive
-    return cph, data, X.columns, beta, vcov, robust, codes, t, e
+        if robust:
+            r = efron_score_residuals(t, e, w, X, beta)
+            dfbeta = cluster_sums(w[:, None] * r, codes) @ naive
+            vcov = dfbeta.T @ dfbeta
+    return names, beta, vcov, robust, codes, counts
 
 
 def cox_effect(
@@ -153,7 +187,7 @@ def cox_effect(
     else the model-based variance.
     """
     covariates = list(covariates)
-    cph, data, names, beta, vcov, robust, codes, t, e = _fit(
+    names, beta, vcov, robust, codes, (n_rows, n_events) = _fit(
         df, duration_col, event_col, treatment_col, covariates, weights_col, cluster_col, alpha)
     z = z_value(alpha)
     if robust:
@@ -163,14 +197,14 @@ def cox_effect(
             label = f"weights {weights_col!r}, {label}"
     else:
         label = "model-based variance"
-    method = f"Cox PH (lifelines, Efron ties), {int(e.sum())} events; {label}"
+    method = f"Cox PH (lifelines, Efron ties), {n_events} events; {label}"
     rows = []
     for k, name in enumerate(names):
         se = float(np.sqrt(vcov[k, k]))
         term = "hazard_ratio" if k == 0 else f"hazard_ratio[{name}]"
         rows.append(result_row(term, np.exp(beta[k]), se, np.exp(beta[k] - z * se),
                          np.exp(beta[k] + z * se), p_value(beta[k], se),
-                         f"{method}; std_error is of log HR", len(t)))
+                         f"{method}; std_error is of log HR", n_rows))
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
@@ -203,8 +237,9 @@ def ph_check(
     weighted fit's residuals; the test's variance is not cluster-robust.
     """
     covariates = list(covariates)
-    cph, data, names, *_ = _fit(df, duration_col, event_col, treatment_col, covariates,
-                                weights_col, cluster_col, 0.05)
+    t, e, w, _, names, X, _ = _inputs(df, duration_col, event_col, treatment_col, covariates,
+                                      weights_col, cluster_col)
+    cph, data = _lifelines_fit(t, e, w, names, X, 0.05)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = proportional_hazard_test(cph, data, time_transform=time_transform)
