@@ -7,7 +7,7 @@ import pandas as pd
 
 from evaluation.data.io import Extract
 from evaluation.estimators.did import did_before_during
-from evaluation.outcomes import before_during, before_during_table
+from evaluation.outcomes import before_during, before_during_table, prepared_offences
 
 
 def before_during_analysis(analysis: pd.DataFrame, treated_all: pd.DataFrame, extract: Extract,
@@ -18,7 +18,7 @@ def before_during_analysis(analysis: pd.DataFrame, treated_all: pd.DataFrame, ex
     difference-in-differences uses the matched analysis set.
     """
     offences, people = extract.tables["offences"], extract.tables["people"]
-    prepared = extract.prepared_offences()
+    prepared = prepared_offences(extract)
     everyone = before_during(treated_all[["person_id", "index_date", "treated"]], offences,
                              people, extract.data_cutoff, prepared=prepared)
     everyone = everyone.loc[everyone["days_during"] > 0]

@@ -7,7 +7,7 @@ import pandas as pd
 from evaluation.cohort.attrition import Attrition
 from evaluation.config import ProgrammeConfig
 from evaluation.data.io import Extract
-from evaluation.outcomes import derive_outcomes
+from evaluation.outcomes import derive_outcomes, prepared_offences
 
 
 def derive_analysis_outcomes(frame: pd.DataFrame, extract: Extract, config: ProgrammeConfig,
@@ -18,4 +18,4 @@ def derive_analysis_outcomes(frame: pd.DataFrame, extract: Extract, config: Prog
     return derive_outcomes(frame, extract.tables["offences"], extract.tables["people"],
                            extract.data_cutoff, window_days=window_days,
                            waiting_days=o.waiting_days, custody=o.custody, too_late=o.too_late,
-                           attrition=attrition, prepared=extract.prepared_offences())
+                           attrition=attrition, prepared=prepared_offences(extract))

@@ -63,16 +63,9 @@ class Extract:
     data_cutoff: pd.Timestamp
     read_violations: list[Violation] = field(default_factory=list)
     validation_skipped: bool = False
-    _prepared_offences: object = field(default=None, repr=False, compare=False)
-
-    def prepared_offences(self):
-        """Offences indexed once for every outcome derivation on this extract (default costs)."""
-        from evaluation.outcomes import PreparedOffences
-
-        if self._prepared_offences is None:
-            self._prepared_offences = PreparedOffences(
-                self.tables["offences"], self.tables["people"], self.data_cutoff)
-        return self._prepared_offences
+    # Indexes derived from these tables by higher layers (e.g. the outcomes' prepared offences),
+    # built once per extract; keyed by the deriving module's name.
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_synthetic(self) -> bool:

@@ -9,6 +9,7 @@ from .reoffending import (
     OutcomeSpec,
     PreparedOffences,
     derive_outcomes,
+    prepared_offences,
     proven_mask,
     restrict_to_readout,
 )
@@ -16,6 +17,7 @@ from .reoffending import (
 __all__ = [
     "OutcomeSpec",
     "PreparedOffences",
+    "prepared_offences",
     "before_during",
     "before_during_table",
     "check_unit_costs",

@@ -289,3 +289,14 @@ def restrict_to_readout(outcomes: pd.DataFrame, attrition: Attrition) -> pd.Data
     for c in ("reoffended", "n_reoffences"):
         kept[c] = kept[c].astype(np.int64)
     return kept
+
+
+def prepared_offences(extract) -> PreparedOffences:
+    """The extract's offences indexed once for every outcome derivation on it (default costs).
+
+    Kept in ``extract.derived`` so the extract layer need not know about outcomes."""
+    key = "outcomes.prepared_offences"
+    if key not in extract.derived:
+        extract.derived[key] = PreparedOffences(
+            extract.tables["offences"], extract.tables["people"], extract.data_cutoff)
+    return extract.derived[key]

@@ -34,7 +34,7 @@ def day_of(date: str) -> int:
     return int((pd.Timestamp(date) - START).days)
 
 
-def _expit(x):
+def expit(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
@@ -72,7 +72,7 @@ def iom_scores(hist: History, n: int, day: int) -> np.ndarray:
     return np.bincount(o["pid"][m], weights=w, minlength=n)
 
 
-def _confounding(pop: Population, idx: np.ndarray, scenario: Scenario | None) -> np.ndarray | float:
+def confounding(pop: Population, idx: np.ndarray, scenario: Scenario | None) -> np.ndarray | float:
     """The unmeasured trait's contribution to a selection logit (0 outside that scenario)."""
     if scenario is None or not scenario.confounder_selection or pop.confounder is None:
         return 0.0
@@ -103,7 +103,7 @@ def select_iom(seed: int, pop: Population, hist: History, used_day: np.ndarray,
     logit = (a["intercept"] + a["score"] * cand_score[c] + a["female"] * ~pop.male[c]
              + a["age"] * (age - 30) + a["custody"] * f["prior_custody"]
              + 0.15 * (pop.area[c] == AREAS.index("birmingham")))
-    adopted = rng.uniform(seed, 201, pop.pid[c]) < _expit(logit)
+    adopted = rng.uniform(seed, 201, pop.pid[c]) < expit(logit)
     t, p = c[adopted], c[~adopted]
     u = rng.uniform(seed, 202, pop.pid[t])
     violent = f["prior_violence"][adopted] > f["prior_acquisitive"][adopted]
@@ -198,10 +198,10 @@ def select_new_chance(seed: int, pop: Population, hist: History,
     # linear in the covariates as recorded, so a main-effects propensity model is right
     logit = (r["intercept"] + r["records"] * f["prior_recorded_ever"]
              + r["age"] * (age - 28) + r["proven"] * f["prior_proven_ever"])
-    logit = logit + _confounding(pop, who, scenario)
+    logit = logit + confounding(pop, who, scenario)
     # a referred woman who joins another programme later would carry two planted effects;
     # IOM adoption after a first, minor offence is very rare, so she is simply not referred
-    referred = (rng.uniform(seed, 301, pop.pid[who]) < _expit(logit)) & (used_day[who] == NEVER)
+    referred = (rng.uniform(seed, 301, pop.pid[who]) < expit(logit)) & (used_day[who] == NEVER)
     t = who[referred]
     episodes = dict(person=t, start=d[referred])
     end = d[referred] + 90 + np.floor(rng.uniform(seed, 302, pop.pid[t]) * 180).astype(int)
@@ -229,7 +229,7 @@ PT_PROGRESSION = (("employment", 0.27), ("education", 0.20), ("training", 0.19),
 
 def risk_factors(seed: int, pop: Population) -> np.ndarray:
     """Recorded risk factors (0-10): more for people with a higher offending level."""
-    p = _expit(-1.05 + 0.6 * pop.frailty_z + 0.5 * rng.normal(seed, 401, pop.pid))
+    p = expit(-1.05 + 0.6 * pop.frailty_z + 0.5 * rng.normal(seed, 401, pop.pid))
     hits = [rng.uniform(seed, 410 + j, pop.pid) < p for j in range(10)]
     return np.sum(hits, axis=0).astype(np.int64)
 
@@ -255,10 +255,10 @@ def select_princes_trust(seed: int, pop: Population, hist: History,
     r = PT_REFER
     logit = (r["intercept"] + r["risk"] * (rf - 4) + r["age"] * (age - 20)
              + r["records"] * f["prior_recorded_ever"])  # linear: see select_new_chance
-    logit = logit + _confounding(pop, who, scenario)
-    referred = rng.uniform(seed, 404, pop.pid[who]) < _expit(logit)
+    logit = logit + confounding(pop, who, scenario)
+    referred = rng.uniform(seed, 404, pop.pid[who]) < expit(logit)
     t = who[referred]
-    completed = rng.uniform(seed, 405, pop.pid[t]) < _expit(1.6 - 0.1 * (rf[referred] - 4))
+    completed = rng.uniform(seed, 405, pop.pid[t]) < expit(1.6 - 0.1 * (rf[referred] - 4))
     length = np.where(completed, 84,
                       7 + np.floor(rng.uniform(seed, 406, pop.pid[t]) * 70).astype(int))
     cum = np.cumsum([s for _, s in PT_PROGRESSION])

@@ -28,8 +28,8 @@ from .programmes import (
     IOM_THRESHOLD,
     THETA,
     Selection,
-    _confounding,
-    _expit,
+    confounding,
+    expit,
     iom_scores,
 )
 from .scenarios import Scenario
@@ -68,10 +68,10 @@ def select_iom_scenario(seed: int, pop: Population, hist: History, used_day: np.
     a = IOM_ADOPT
     logit = (a["intercept"] + a["score"] * score + a["female"] * ~pop.male[c]
              + a["age"] * (age - 30) + a["custody"] * f["prior_custody"]
-             + 0.15 * (pop.area[c] == AREAS.index("birmingham")) + _confounding(pop, c, scenario))
+             + 0.15 * (pop.area[c] == AREAS.index("birmingham")) + confounding(pop, c, scenario))
     u = rng.uniform(seed, 201, pop.pid[c], d) if scenario.iom_rescoring else \
         rng.uniform(seed, 201, pop.pid[c])
-    adopted = u < _expit(logit)
+    adopted = u < expit(logit)
     start = d.copy()
     if scenario.iom_adoption_lag_days:
         lo, hi = scenario.iom_adoption_lag_days

@@ -158,7 +158,7 @@ def make_population(seed: int, n: int, params: WorldParams) -> Population:
                       death, mu, frailty_z, ar_scale, desist)
 
 
-def _expit(x):
+def expit(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
@@ -245,7 +245,7 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         proven = np.where(lag >= 0, day + lag, NEVER)
         # custody after some convictions: one spell at a time, starting at sentence
         is_conv = outcome == OUT["conviction"]
-        p_cust = _expit(-3.0 + 0.22 * np.minimum(conv[row], 12) + 1.0 * SERIOUS[cat])
+        p_cust = expit(-3.0 + 0.22 * np.minimum(conv[row], 12) + 1.0 * SERIOUS[cat])
         cust = (is_conv & (lag >= 31) & (cr[row] <= day) & (proven <= CUTOFF_DAY)
                 & (proven < pop.death[row]) & (rng.uniform(seed, S_CUST, *key) < p_cust))
         first = np.zeros(row.size, dtype=bool)
@@ -295,12 +295,12 @@ def _outcomes(seed, key, cat, rec, conv, age, area, day, area_nfa=None, area_del
     disposed = u1 >= p_nfa
     # out-of-court disposal for low-level offences, mostly for people new to the police
     p_oocd = np.where(NO_OOCD[cat], 0.0,
-                      _expit(1.0 - 1.2 * np.minimum(conv, 6) - 0.8 * np.minimum(rec, 10)
+                      expit(1.0 - 1.2 * np.minimum(conv, 6) - 0.8 * np.minimum(rec, 10)
                              - 0.8 * SERIOUS[cat]))
     v = (u1 - p_nfa) / (1.0 - p_nfa)  # reuse the uniform inside the disposed branch
     oocd = disposed & (v < p_oocd)
     outcome[disposed & ~oocd] = OUT["conviction"]
-    p_cr = _expit(0.6 - 2.5 * np.minimum(rec, 10) - 1.5 * (age < 18) + 0.10 * (age - 25))
+    p_cr = expit(0.6 - 2.5 * np.minimum(rec, 10) - 1.5 * (age < 18) + 0.10 * (age - 25))
     cr = oocd & (u2 < p_cr)
     outcome[cr] = OUT["community_resolution"]
     caution = oocd & ~cr
@@ -309,7 +309,7 @@ def _outcomes(seed, key, cat, rec, conv, age, area, day, area_nfa=None, area_del
     outcome[caution & youth] = OUT["youth_caution"]
     adult = caution & ~youth
     # the Dudley/Solihull scheme: a conditional caution if judged suitable, else prosecution
-    suitable = u3 < _expit(1.4 - 1.2 * np.minimum(rec, 10) - 1.2 * np.minimum(conv, 5)
+    suitable = u3 < expit(1.4 - 1.2 * np.minimum(rec, 10) - 1.2 * np.minimum(conv, 5)
                            + 0.04 * (age - 25))
     outcome[adult & scheme & suitable] = OUT["conditional_caution"]
     outcome[adult & scheme & ~suitable] = OUT["conviction"]
