@@ -19,6 +19,7 @@ from evaluation.analysis.bootstrap import bootstrap_design
 from evaluation.analysis.derive import derive_analysis_outcomes
 from evaluation.analysis.effects import estimate_effects, numeric_covariates
 from evaluation.analysis.readouts import readouts as readout_table
+from evaluation.analysis.robustness import robustness_checks
 from evaluation.analysis.sensitivity import headline_sensitivity
 from evaluation.cohort.attrition import Attrition
 from evaluation.cohort.build import Cohort
@@ -58,6 +59,8 @@ class ProgrammeEvaluation:
     ph: Any
     sensitivity: pd.Series
     before_during: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # Rosenbaum bounds, competing risks, event study (config ``robustness``; decision 0402)
+    robustness: dict[str, pd.DataFrame] = field(default_factory=dict)
     # balance on the complete read-out subset, where the matched pairs may be broken (0401)
     balance_readout: pd.DataFrame | None = None
 
@@ -141,7 +144,8 @@ def evaluate_programme(config: ProgrammeConfig, extract: Extract,
         balance_before=design.balance_before, balance_after=design.balance_after,
         support=design.support, power=design.power, estimates=estimates, details=details,
         unadjusted=unadjusted, km=km, readouts=readouts, ph=ph, sensitivity=sensitivity,
-        before_during=bd, balance_readout=balance_readout)
+        before_during=bd, balance_readout=balance_readout,
+        robustness=robustness_checks(config, extract, analysis))
 
 
 def readout_balance_summary(balance: pd.DataFrame, complete: pd.DataFrame) -> dict[str, Any]:

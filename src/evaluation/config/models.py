@@ -193,6 +193,14 @@ class DisclosureConfig(_Section):
     low_reliability_events: int = Field(30, ge=1)  # estimates from fewer events flagged [u]
 
 
+class RobustnessConfig(_Section):
+    """Checks of how far the answer could be moved by what the design cannot see (decision 0402)."""
+
+    rosenbaum: bool = True  # Rosenbaum bounds for 1:1 matched pairs (binary, counts, who first)
+    competing_risks: bool = True  # Aalen-Johansen incidence with death as a competing event
+    event_study: bool = False  # monthly offending +-24 months around the index, pre-trends
+
+
 class BootstrapConfig(_Section):
     enabled: bool = False
     n_resamples: int = Field(1000, ge=50)
@@ -217,6 +225,7 @@ class ProgrammeConfig(_Section):
     disclosure: DisclosureConfig = Field(default_factory=DisclosureConfig)
     seed: int = Field(20190930, ge=0)
     bootstrap: BootstrapConfig = Field(default_factory=BootstrapConfig)
+    robustness: RobustnessConfig = Field(default_factory=RobustnessConfig)
 
     _source: Path | None = PrivateAttr(default=None)
     _overrides: dict[str, Any] = PrivateAttr(default_factory=dict)
