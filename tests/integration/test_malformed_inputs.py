@@ -193,7 +193,7 @@ CLI_CASES = {
                               "no such spec file"),
     "analyse: misspelt spec key": (lambda d, t: ["analyse", "--file", str(_analysis_table(t)),
                                                  "--spec", str(_typo_spec(t))],
-                                   "outcome_coll"),
+                                   "_misspelt"),
     "analyse: treatment 2": (lambda d, t: ["analyse", "--file",
                                            str(_analysis_table(t, {("treated", 4): 2})),
                                            "--spec", str(SPEC)],
@@ -215,8 +215,13 @@ CLI_CASES = {
 
 
 def _typo_spec(tmp_path: Path) -> Path:
+    """The example spec with its first key misspelt (whatever the keys are called)."""
+    lines = SPEC.read_text().splitlines()
+    first = next(i for i, line in enumerate(lines) if line and not line.startswith("#"))
+    key, _, rest = lines[first].partition(":")
+    lines[first] = f"{key}_misspelt:{rest}"
     path = tmp_path / "typo.yaml"
-    path.write_text(SPEC.read_text().replace("outcome_col:", "outcome_coll:"))
+    path.write_text("\n".join(lines) + "\n")
     return path
 
 

@@ -75,6 +75,20 @@ def _numeric(frame: pd.DataFrame, col: str) -> np.ndarray:
     return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
+# spec field of each role: the vocabulary's *_col name, or the older bare name
+_ROLES = {"treatment": "treatment_col", "duration": "duration_col", "event": "event_col",
+          "binary_outcome": "outcome_col", "count": "count_col", "exposure": "exposure_col",
+          "weights": "weights_col", "cluster": "cluster_col"}
+
+
+def _named(spec, role: str) -> str | None:
+    """The column the spec names for ``role`` (``treatment_col`` or, before the rename,
+    ``treatment``)."""
+    if hasattr(spec, _ROLES[role]):
+        return getattr(spec, _ROLES[role])
+    return getattr(spec, role, None)
+
+
 def check_analysis_table(frame: pd.DataFrame, spec, file: str) -> list[Violation]:
     """Every rule the named columns break; ``spec`` has the AnalysisFileSpec fields."""
     out: list[Violation] = []
@@ -83,10 +97,7 @@ def check_analysis_table(frame: pd.DataFrame, spec, file: str) -> list[Violation
         if np.asarray(mask, dtype=bool).any():
             out.append(Violation(file, col, rule, data_rows(mask)))
 
-    named = {"treatment": spec.treatment_col, "duration": spec.duration_col,
-             "event": spec.event_col, "binary_outcome": spec.outcome_col,
-             "count": spec.count_col, "exposure": spec.exposure_col,
-             "weights": spec.weights_col, "cluster": spec.cluster_col}
+    named = {role: _named(spec, role) for role in _ROLES}
     named = {k: v for k, v in named.items() if v is not None and v in frame.columns}
     for col in [*named.values(), *[c for c in spec.covariates if c in frame.columns]]:
         flag(col, "value is required but empty", frame[col].isna().to_numpy())

@@ -98,7 +98,8 @@ def _dates(raw: pd.Series, fmt: str) -> tuple[pd.Series, Failures]:
         return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]"), [(rule, ~blank)]
     text, blank = _text(raw)
     # a date written with a midnight time (as databases export it) is still exactly a date
-    text = text.str.replace(_MIDNIGHT, "", regex=True)
+    if (text.str.len() > 10).any():
+        text = text.str.replace(_MIDNIGHT, "", regex=True)
     values = pd.to_datetime(text, format=fmt, exact=True, errors="coerce")
     values = values.astype("datetime64[ns]")
     failed = ~blank & values.isna().to_numpy()
