@@ -62,3 +62,21 @@ def test_clustering_on_the_person_changes_the_standard_error():
                            cluster_col="person_id").iloc[0]
     assert by_set["estimate"] == pytest.approx(by_person["estimate"], rel=1e-12)
     assert by_set["std_error"] != pytest.approx(by_person["std_error"], rel=1e-6)
+
+
+def test_a_window_nobody_can_complete_is_a_clear_error_not_an_empty_table():
+    from evaluation.analysis.effects import estimate_effects
+    from evaluation.config import load_programme_config
+
+    config = load_programme_config("princes_trust").with_overrides({"outcomes.window_days": 3000})
+    frame = pd.DataFrame({"treated": [1, 1, 0, 0], "eligible_for_readout": [False] * 4})
+    with pytest.raises(ValueError, match="nobody in the programme group has a complete "
+                                         "3000-day read-out.*all 2 of them"):
+        estimate_effects(frame, config, weights=None, cluster=None)
+
+
+def test_window_over_ten_years_is_refused_by_the_configuration():
+    from evaluation.config import ConfigError, load_programme_config
+
+    with pytest.raises(ConfigError, match="window_days.*less than or equal to 3653"):
+        load_programme_config("iom").with_overrides({"outcomes.window_days": 100000})

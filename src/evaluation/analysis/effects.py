@@ -71,6 +71,14 @@ def estimate_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weights: s
                      cluster: str | None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Every outcome's effect on one analysis set: the headline and the secondaries."""
     complete = analysis.loc[analysis["eligible_for_readout"].astype(bool)].copy()
+    for group, label in ((1, "programme"), (0, "comparison")):
+        if not (complete["treated"] == group).any():
+            o = config.outcomes
+            raise ValueError(
+                f"nobody in the {label} group has a complete {o.window_days}-day read-out: the "
+                f"window plus the {o.waiting_days}-day waiting period runs past the data cut-off "
+                f"for all {int((analysis['treated'] == group).sum())} of them; shorten "
+                "outcomes.window_days (or outcomes.waiting_days) or use a later extract")
     complete["reoffended"] = complete["reoffended"].astype(int)
     complete["n_reoffences"] = complete["n_reoffences"].astype(int)
     tau = float(config.outcomes.window_days)

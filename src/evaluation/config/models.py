@@ -137,7 +137,8 @@ class DesignConfig(_Section):
 
 
 class OutcomesConfig(_Section):
-    window_days: int = Field(365, gt=0)  # follow-up for an offence to count
+    # follow-up for an offence to count; MoJ measures use 1 year (up to 10 years is allowed)
+    window_days: int = Field(365, gt=0, le=3653)
     waiting_days: int = Field(182, ge=0)  # further time for it to be proven (MoJ: six months)
     readouts: list[int] = Field(default_factory=lambda: [91, 182, 365, 730])
     # Names and values as evaluation.outcomes.reoffending.OutcomeSpec takes them.
