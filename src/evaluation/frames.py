@@ -14,8 +14,16 @@ import pandas as pd
 
 
 def rows_text(index: pd.Index, limit: int = 5) -> str:
-    """The first ``limit`` row labels, and how many more, for an error message."""
-    shown = ", ".join(repr(i) for i in list(index[:limit]))
+    """The first ``limit`` rows, and how many more, for an error message.
+
+    Integer labels are a frame's row positions as read from a file: they are printed the way
+    ``evaluation validate`` counts rows (row 1 = the first data row under the header, the
+    project's one convention); other labels (person ids) are printed as they are."""
+    labels = list(index[:limit])
+    if pd.api.types.is_integer_dtype(index):
+        shown = ", ".join(str(int(i) + 1) for i in labels)
+    else:
+        shown = ", ".join(repr(i) for i in labels)
     more = f" and {len(index) - limit} more" if len(index) > limit else ""
     return f"{shown}{more}"
 

@@ -184,5 +184,5 @@ def test_bad_input_raises_naming_the_problem(change, match):
 def test_missing_value_error_names_rows():
     df = _weighted_example()
     df.loc[4, "y"] = np.nan
-    with pytest.raises(ValueError, match="rows 4"):
+    with pytest.raises(ValueError, match="rows 5"):
         binary_effect(df, outcome_col="y", treatment_col="group")

@@ -177,7 +177,7 @@ def test_deterministic():
     [
         (lambda d: d.assign(n_offences=[2, -1, 0, 1, 1, 4]), {}, "whole numbers >= 0"),
         (lambda d: d.assign(n_offences=[2, 1.5, 0, 1, 1, 4]), {}, "whole numbers >= 0"),
-        (lambda d: d.assign(years=[1, 0, 2, 1, 1, 2]), {}, "rows 1"),
+        (lambda d: d.assign(years=[1, 0, 2, 1, 1, 2]), {}, "rows 2"),
         (lambda d: d, {"model": "zip"}, "model must be one of"),
         (lambda d: d.assign(age=[1, 2, 3, 4, 5, 6], age2=[2, 4, 6, 8, 10, 12]),
          {"covariates": ["age", "age2"]}, "collinear"),

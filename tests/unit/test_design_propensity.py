@@ -56,7 +56,7 @@ def test_splines_fit_and_predict_new_rows(df):
 def test_missing_covariate_names_column_and_rows(df):
     bad = df.copy()
     bad.loc[[3, 7], "age"] = np.nan
-    with pytest.raises(ValueError, match=r"'age' has 2 missing value\(s\) at rows 3, 7"):
+    with pytest.raises(ValueError, match=r"'age' has 2 missing value\(s\) at rows 4, 8"):
         PropensityModel(["age"]).fit(bad)
     with pytest.raises(ValueError, match=r"\['nope'\] not in the data"):
         PropensityModel(["nope"]).fit(df)
@@ -75,7 +75,7 @@ def test_quasi_separation_continuous_names_rows():
     d = pd.DataFrame({"x": x, "treated": (x > 0).astype(int)})
     # every treated person (x > 0, rows 30-59) sits at a fitted propensity of 1: the error names
     # those treated rows
-    with pytest.raises(ValueError, match="separation.*for treated rows 3[0-9]"):
+    with pytest.raises(ValueError, match="separation.*for treated rows (3[1-9]|40)"):
         PropensityModel(["x"]).fit(d)
 
 
@@ -112,7 +112,7 @@ def test_flag_held_only_by_comparison_people_fits_like_r_glm(df):
 def test_unseen_level_at_predict(df):
     pm = PropensityModel(["age"], categorical=["area"]).fit(df)
     new = df.head(3).assign(area=["birmingham", "walsall", "dudley"])
-    with pytest.raises(ValueError, match="levels not seen in fitting at rows 1.*walsall"):
+    with pytest.raises(ValueError, match="levels not seen in fitting at rows 2.*walsall"):
         pm.predict(new)
 
 

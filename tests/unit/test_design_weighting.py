@@ -60,7 +60,7 @@ def test_atc_weights_by_hand():
 
 
 def test_errors_and_transform():
-    with pytest.raises(ValueError, match="strictly between 0 and 1.*rows 1"):
+    with pytest.raises(ValueError, match="strictly between 0 and 1.*rows 2"):
         IPTWeighter().fit(DF.assign(propensity=[0.5, 1.0, 0.5, 0.2, 0.2]))
     with pytest.raises(ValueError, match="estimand"):
         IPTWeighter("ATX").fit(DF)

@@ -133,7 +133,7 @@ def test_planted_null_not_rejected():
 @pytest.mark.parametrize(
     ("change", "match"),
     [
-        (lambda d: d.assign(before=[10, -1, 6, 6, 4, 2]), "rows 1"),
+        (lambda d: d.assign(before=[10, -1, 6, 6, 4, 2]), "rows 2"),
         (lambda d: d.assign(during=[4, 4, np.nan, 4, 2, 3]), "missing"),
         (lambda d: d.assign(iom=[1, 1, 1, 1, 1, 1]), "both the programme group"),
     ],
