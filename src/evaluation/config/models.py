@@ -202,6 +202,19 @@ class RobustnessConfig(_Section):
     event_study: bool = False  # monthly offending +-24 months around the index, pre-trends
 
 
+class MultiverseConfig(_Section):
+    """A grid of defensible analytic choices, each run as its own analysis (a specification
+    curve). An empty list keeps the pre-declared choice; the pre-declared analysis is always in
+    the grid and is marked in the chart."""
+
+    window_days: list[int] = Field(default_factory=list)
+    caliper: list[float] = Field(default_factory=list)
+    ratio: list[int] = Field(default_factory=list)
+    method: list[Literal["matching", "weighting"]] = Field(default_factory=list)
+    waiting_period: list[bool] = Field(default_factory=list)  # False: proven by the cut-off only
+    covariate_sets: dict[str, list[str]] = Field(default_factory=dict)  # name -> covariates
+
+
 class BootstrapConfig(_Section):
     enabled: bool = False
     n_resamples: int = Field(1000, ge=50)
@@ -227,6 +240,7 @@ class ProgrammeConfig(_Section):
     seed: int = Field(20190930, ge=0)
     bootstrap: BootstrapConfig = Field(default_factory=BootstrapConfig)
     robustness: RobustnessConfig = Field(default_factory=RobustnessConfig)
+    multiverse: MultiverseConfig = Field(default_factory=MultiverseConfig)
 
     _source: Path | None = PrivateAttr(default=None)
     _overrides: dict[str, Any] = PrivateAttr(default_factory=dict)
