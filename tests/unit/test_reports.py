@@ -200,3 +200,16 @@ def test_board_summary_row(report, tmp_path) -> None:
     assert row["rebuilt from the records"].startswith(
         f"{data['per_hundred']['treated']:.0f}% of {data['n_treated']:,} programme")
     assert row["verdict"].startswith(("Inconclusive", "No clear effect", "The evidence"))
+
+
+def test_board_summary_page(report) -> None:
+    from evaluation.reporting.board_summary import write_board_summary
+
+    report.write_results()
+    page = write_board_summary(report.output_dir.parent, ["princes_trust"], pdf=False)
+    text = page.read_text()
+    assert page.name == "board_summary.html"
+    assert "These results are built on SYNTHETIC data" in text.split("<h1>")[0]
+    assert "<title>Reoffending programmes: the published figure and the matched comparison" in text
+    assert "no reoffending impact evaluation with a comparison group is known" in text
+    assert text.count("<tr>") == 2  # header + one programme

@@ -98,7 +98,7 @@ def build_verdict(key: str, measure_label: str, estimate: float, lower: float, u
         sure += (f" The whole interval lies within {format_number(band[0], 2)} to "
                  f"{format_number(band[1], 2)}, the range this report calls small.")
     elif kind == "inconclusive":
-        sure += " The interval includes both a useful reduction and an increase."
+        sure += " The interval includes both a reduction and an increase."
     t, c = format_number(treated_per_100), format_number(comparison_per_100)
     numbers = (f"{t} in 100 of the {format_number(n_treated)} people who received {programme} "
                f"were proven to have reoffended {period}, against {c} in 100 of the "
