@@ -57,3 +57,15 @@ def test_separators_and_footnotes():
     assert shown["people"].tolist() == ["3,276", "12"] and shown["rate"].tolist() == [0.25, 1.5]
     assert marker_footnote(frame) == ""
     assert "[x] not available" in table_html(pd.DataFrame({"a": [None, 1.0]}))
+
+
+def test_attrition_withholds_received_not_the_published_study_size():
+    from evaluation.reporting.design_sections import protect_attrition
+
+    # 43 received = 3 excluded + 0 + 40 analysed; 40 is printed in every section, so the
+    # second withheld cell must be the 43 (else 43 - 40 = 3 gives the [c] back).
+    flow = pd.DataFrame({"stage": ["received", "caliper", "not selected", "analysed"],
+                         "treated": [43, 3, 0, 40], "comparison": [368, 0, 328, 40]})
+    shown = protect_attrition(flow, ["treated", "comparison"], RULES)
+    assert shown["treated"].tolist() == ["[c]", "[c]", 0, 40]
+    assert shown["comparison"].tolist() == [368, 0, 328, 40]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from evaluation.reporting.disclosure import SUPPRESSED, apply_to_estimates
+from evaluation.reporting.disclosure import SUPPRESSED, apply_to_estimates, suppress_counts
 from evaluation.reporting.html import Section, table_html
 from evaluation.reporting.publish import hide_linked_counts, publish_table
 
@@ -53,6 +53,13 @@ def linked_to_suppressed(exclusions_shown) -> tuple[set[str], set[str]]:
             families |= fam
             outcomes |= out
     return families, outcomes
+
+
+def linked_families(report: ProgrammeReport) -> tuple[set[str], set[str]]:
+    """``linked_to_suppressed`` of the report's exclusions table (suppressed as published)."""
+    shown = suppress_counts(report.ev.details["exclusions"], ["treated", "comparison"],
+                            rules=report.rules)
+    return linked_to_suppressed(shown)
 
 
 def appendix(report: ProgrammeReport) -> Section:

@@ -11,11 +11,13 @@ import html
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from evaluation.cohort.attrition import flow_by_group
+from evaluation.reporting.disclosure import SUPPRESSED, suppress_counts
 from evaluation.reporting.figures import love_plot, new_figure, overlap_plot
 from evaluation.reporting.html import Section, img_html
-from evaluation.reporting.numbers import count_phrase
+from evaluation.reporting.numbers import count_phrase, format_number
 from evaluation.reporting.publish import publish_table
 from evaluation.reporting.sentences import attrition_sentence, balance_sentence
 from evaluation.reporting.style import save_figure
@@ -84,6 +86,20 @@ def comparison_group(report: ProgrammeReport) -> Section:
         + balance))
 
 
+def protect_attrition(table: pd.DataFrame, groups: list[str], rules) -> pd.DataFrame:
+    """Primary and secondary suppression of the attrition table, with "received" (row 0) as
+    the total of the exclusions and the analysed row (last). The analysed numbers are the
+    study's size, published in every section, so they are never the secondary cell: where the
+    rules pick one, the "received" total is withheld instead (one equation, two unknowns)."""
+    shown = suppress_counts(table, groups, rules=rules, total_row=0)
+    last = len(table) - 1
+    for g in groups:
+        if shown.loc[last, g] == SUPPRESSED and table.loc[last, g] >= rules.threshold:
+            shown.loc[last, g] = int(table.loc[last, g])
+            shown.loc[0, g] = SUPPRESSED
+    return shown
+
+
 def attrition(report: ProgrammeReport) -> Section:
     """Who entered, who was excluded and why, by group (counts under the threshold hidden)."""
     flow = report.ev.attrition.table()
@@ -91,16 +107,20 @@ def attrition(report: ProgrammeReport) -> Section:
     group = np.where(analysed["treated"] == 1, "treated", "comparison")
     counts = {g: int((group == g).sum()) for g in ("treated", "comparison")}
     table = flow_by_group(flow, counts)
-    # "received" (row 0) is the total of every exclusion and the analysed row: secondary
-    # suppression across it, so no [c] follows from received - shown exclusions - analysed.
-    body, _ = publish_table(table, "attrition", rules=report.rules,
+    shown = protect_attrition(table, ["treated", "comparison"], report.rules)
+    body, _ = publish_table(shown, "attrition", rules=report.rules,
                             tables_dir=report.tables_dir,
-                            count_cols=["treated", "comparison"], total_row=0,
                             rename={"treated": "programme (people)",
                                     "comparison": "comparison (people)"},
                             caption="Attrition: people received, excluded by reason, analysed")
-    sentence = attrition_sentence(flow, group="treated",
-                                  people_phrase="programme participants",
-                                  threshold=report.rules.threshold)
+    if (shown["treated"] == SUPPRESSED).any():
+        sentence = (f"{format_number(counts['treated'])} programme participants were analysed; "
+                    "the number received and some numbers excluded are withheld (fewer than "
+                    f"{report.rules.threshold} people, or a figure from which such a number "
+                    "could be worked out).")
+    else:
+        sentence = attrition_sentence(flow, group="treated",
+                                      people_phrase="programme participants",
+                                      threshold=report.rules.threshold)
     return Section(html_text=("<h2>Who is in the analysis</h2>"
                               f"<p>{html.escape(sentence)}</p>" + body))

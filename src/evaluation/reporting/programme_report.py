@@ -22,7 +22,7 @@ from evaluation.outcomes.registry import measure
 from evaluation.reporting import appendix as appendix_section
 from evaluation.reporting import design_sections
 from evaluation.reporting.claims import can_say, cannot_say
-from evaluation.reporting.disclosure import DisclosureRules
+from evaluation.reporting.disclosure import DisclosureRules, suppress_counts
 from evaluation.reporting.figures import new_figure
 from evaluation.reporting.figures.survival import month_ticks, tidy_km_axes
 from evaluation.reporting.html import Section, banner_text, img_html
@@ -225,9 +225,14 @@ class ProgrammeReport:
             "events (people)": r["n_events"],
             "people with complete follow-up": r["n_complete"],
         })
-        body, _ = publish_table(table, "readouts", rules=self.rules,
-                                tables_dir=self.tables_dir,
-                                count_cols=["events (people)", "people with complete follow-up"])
+        counts = ["events (people)", "people with complete follow-up"]
+        shown = suppress_counts(table, counts, rules=self.rules)
+        families, _ = appendix_section.linked_families(self)
+        if "binary" in families:  # complete follow-up at the window = analysed - those left out
+            at_window = (r["window_days"] == self.config.outcomes.window_days).to_numpy()
+            shown.loc[at_window, "people with complete follow-up"] = "[c]"
+        body, _ = publish_table(shown, "readouts", rules=self.rules,
+                                tables_dir=self.tables_dir)
         return Section(html_text=(
             "<h2>Earlier read-outs</h2><p>Time to first proven reoffence uses everyone, "
             "censoring those whose follow-up is not yet complete, so shorter read-outs are "
