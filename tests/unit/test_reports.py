@@ -135,6 +135,81 @@ def test_iom_before_after_table_and_chart(extract_dir, tmp_path) -> None:
     html = str(iom.idiom_table())
     assert f"({idiom['offences_pre_per_person']:.2f})" in html
     chart = str(iom.before_during_chart())
-    assert re.search(r'src="figures/before_during.png"', chart)
+    assert re.search(r"src=\"data:image/png;base64,", chart)
     did = iom.ev.before_during["did"].set_index("term")["estimate"]
     assert f"from {did['before_treated']:.2f} to {did['during_treated']:.2f}" in chart
+
+
+# --- disclosure at the point of writing: the small extract has tiny subgroups ----------------
+def _column_is_protected(values: list[str]) -> bool:
+    """No column of a table with a total may hold exactly one [c] (subtraction gives it)."""
+    return sum(v == "[c]" for v in values) != 1
+
+
+def test_attrition_suppression_survives_subtraction(report) -> None:
+    report.attrition()
+    table = pd.read_csv(report.tables_dir / "attrition.csv", dtype=str, keep_default_na=False)
+    raw = report.ev.attrition.table()
+    assert (raw["n_excluded"].between(1, 9)).any(), "the stress extract must have a small cell"
+    for col in ("treated", "comparison"):
+        assert _column_is_protected(table[col].tolist()), table
+        shown = [int(v) for v in table[col] if v != "[c]"]
+        assert all(v == 0 or v >= 10 for v in shown)
+
+
+def test_every_written_file_passes_the_scanner(report) -> None:
+    from evaluation.reporting.scan import scan_reports
+
+    for section in (report.verdict, report.summary, report.can_and_cannot_say,
+                    report.headline_chart, report.comparison_group, report.attrition,
+                    report.power, report.readouts, report.caveats, report.appendix):
+        section()
+    (report.output_dir / "report.html").write_text(
+        "".join(str(s()) for s in (report.attrition, report.readouts, report.appendix)))
+    report.write_results()
+    findings = scan_reports(report.output_dir)
+    assert not findings, "\n".join(map(str, findings))
+    assert any(report.tables_dir.glob("*.csv"))
+
+
+def test_suppressed_exclusions_hide_the_linked_model_sizes(report) -> None:
+    html = str(report.appendix())
+    ex = pd.read_csv(report.tables_dir / "exclusions.csv", dtype=str, keep_default_na=False)
+    if (ex[["treated", "comparison"]] == "[c]").to_numpy().any():
+        freq = report.ev.details["frequency"]
+        for n in freq["n"].unique():
+            assert f"<td>{int(n):,}</td>" not in html.split("Model: frequency")[1].split(
+                "</table>")[0]
+    assert "[c]: withheld to protect confidentiality" in html
+
+
+def test_verdict_box_leads_with_the_headline(report) -> None:
+    html = str(report.verdict())
+    assert html.startswith('<div class="verdict"')
+    assert measure(report.config.headline).measures in html
+    ph = report.per_hundred()
+    assert f"{ph['treated']:.0f} in 100 of the {report.n_treated:,} people" in html
+
+
+def test_board_summary_row(report, tmp_path) -> None:
+    from evaluation.reporting.board_summary import board_row, load_published
+
+    data = json.loads(report.write_results().read_text())
+    row = board_row(data, load_published())
+    assert row["published figure"] == "no reoffending figure published"
+    assert row["rebuilt from the records"].startswith(
+        f"{data['per_hundred']['treated']:.0f}% of {data['n_treated']:,} programme")
+    assert row["verdict"].startswith(("Inconclusive", "No clear effect", "The evidence"))
+
+
+def test_board_summary_page(report) -> None:
+    from evaluation.reporting.board_summary import write_board_summary
+
+    report.write_results()
+    page = write_board_summary(report.output_dir.parent, ["princes_trust"], pdf=False)
+    text = page.read_text()
+    assert page.name == "board_summary.html"
+    assert "These results are built on SYNTHETIC data" in text.split("<h1>")[0]
+    assert "<title>Reoffending programmes: the published figure and the matched comparison" in text
+    assert "no reoffending impact evaluation with a comparison group is known" in text
+    assert text.count("<tr>") == 2  # header + one programme

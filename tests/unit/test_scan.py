@@ -163,3 +163,15 @@ def test_a_hash_that_starts_with_a_digit_is_not_a_count():
             "<tr><td>offences (people)</td><td>4</td></tr></tbody></table>")
     found = scan_report(page)
     assert [f.text for f in found] == ["4"]
+
+
+def test_csv_and_json_outputs_are_scanned(tmp_path):
+    from evaluation.reporting.scan import scan_reports
+
+    (tmp_path / "t.csv").write_text("stage,people\nreceived,120\nexcluded,4\n")
+    (tmp_path / "r.json").write_text(
+        '{"n_treated": 120, "design": {"n_treated_unmatched": 3, "ratio": 1},'
+        ' "parameters": {"age_min": 5}, "note": "P1234567"}')
+    found = scan_reports(tmp_path)
+    kinds = sorted((f.kind, f.text) for f in found)
+    assert kinds == [("identifier", "P1234567"), ("small_count", "3"), ("small_count", "4")]

@@ -9,8 +9,9 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from evaluation.reporting.disclosure import apply_to_estimates, suppress_counts
+from evaluation.reporting.disclosure import SUPPRESSED, apply_to_estimates, suppress_counts
 from evaluation.reporting.html import Section, table_html
+from evaluation.reporting.publish import hide_linked_counts, publish_table
 
 if TYPE_CHECKING:
     from evaluation.reporting.programme_report import ProgrammeReport
@@ -32,31 +33,73 @@ def extract_paragraph(info: dict) -> str:
     return "<h3>The extract used</h3><p>" + "; ".join(facts) + ".</p>" + table
 
 
+# Which model tables and estimate rows an exclusion row's count is linked to (model n =
+# people analysed - people left out), so a suppressed exclusion hides those sizes too.
+LINKED = {
+    "reoffending rate, frequency and cost": (
+        {"binary", "frequency", "cost", "adjusted"},
+        {"reoffended_rd", "reoffended_rr", "n_reoffences_rr", "cost_diff"}),
+    "frequency": ({"frequency"}, {"n_reoffences_rr"}),
+}
+
+
+def linked_to_suppressed(exclusions_shown) -> tuple[set[str], set[str]]:
+    """Model families and outcome keys whose n would reveal a suppressed exclusion count."""
+    families: set[str] = set()
+    outcomes: set[str] = set()
+    for _, row in exclusions_shown.iterrows():
+        if SUPPRESSED in (str(row["treated"]), str(row["comparison"])):
+            fam, out = LINKED.get(row["analysis"], (set(), set()))
+            families |= fam
+            outcomes |= out
+    return families, outcomes
+
+
+def linked_families(report: ProgrammeReport) -> tuple[set[str], set[str]]:
+    """``linked_to_suppressed`` of the report's exclusions table (suppressed as published)."""
+    shown = suppress_counts(report.ev.details["exclusions"], ["treated", "comparison"],
+                            rules=report.rules)
+    return linked_to_suppressed(shown)
+
+
 def appendix(report: ProgrammeReport) -> Section:
-    """Technical appendix: every model's table, with disclosure rules applied."""
-    ev = report.ev
+    """Technical appendix: every model's table, with disclosure rules applied (and model sizes
+    hidden where they would give back a suppressed exclusion count)."""
+    ev, rules = report.ev, report.rules
     parts = ["<h2>Technical appendix</h2>"]
     if report.extract_info:
         parts.append(extract_paragraph(report.extract_info))
+    ex_html, ex_shown = publish_table(ev.details["exclusions"], "exclusions", rules=rules,
+                                      tables_dir=report.tables_dir,
+                                      count_cols=["treated", "comparison"],
+                                      caption="People left out of particular analyses")
+    families, outcomes = linked_to_suppressed(ex_shown)
     est = ev.estimates.copy()
     est["events"] = est["n_events_treated"]
-    shown = apply_to_estimates(est[["outcome", "term", "estimate", "lower", "upper",
-                                    "p_value", "p_adjusted", "role", "method", "n",
-                                    "events"]].round(4), report.rules)
-    parts.append(table_html(shown, "All outcomes: matched/weighted estimates "
-                                   "(headline and Holm-adjusted secondaries)"))
+    est = est[["outcome", "term", "estimate", "lower", "upper", "p_value", "p_adjusted",
+               "role", "method", "n", "events"]].round(4)
+    caption = "All outcomes: matched/weighted estimates (headline and Holm-adjusted secondaries)"
+    est_html, _ = publish_table(est, None, rules=rules, estimates=True, caption=caption)
+    if outcomes:
+        shown = apply_to_estimates(est, rules)
+        linked = shown["outcome"].isin(outcomes)
+        shown.loc[linked] = hide_linked_counts(shown.loc[linked])
+        est_html = table_html(shown, caption)
+    parts.append(est_html)
     unadj = ev.unadjusted[["outcome", "estimate", "lower", "upper", "p_value"]].round(4)
-    parts.append(table_html(unadj, "Unadjusted comparison with the whole eligible pool "
-                                   "(biased: shown to make the point)"))
+    parts.append(publish_table(unadj, None, rules=rules,
+                               caption="Unadjusted comparison with the whole eligible pool "
+                                       "(biased: shown to make the point)")[0])
     for name, table in ev.details.items():
         if name == "exclusions":
             continue
         cols = [c for c in ("term", "estimate", "std_error", "lower", "upper", "p_value",
                             "method", "n") if c in table.columns]
-        parts.append(table_html(table[cols].round(4), f"Model: {name}"))
-    ex = ev.details["exclusions"]
-    parts.append(table_html(suppress_counts(ex, ["treated", "comparison"], rules=report.rules),
-                            "People left out of particular analyses"))
+        shown = table[cols].round(4)
+        if name in families:
+            shown = hide_linked_counts(shown)
+        parts.append(publish_table(shown, None, rules=rules, caption=f"Model: {name}")[0])
+    parts.append(ex_html)
     sens = ev.sensitivity
     parts.append(f"<p>E-value for the headline: {float(sens['e_value']):.2f} (confidence "
                  f"limit {float(sens['e_value_ci']):.2f}): an unmeasured confounder would "
@@ -64,7 +107,8 @@ def appendix(report: ProgrammeReport) -> Section:
                  "ratio of this size to explain the estimate away.</p>")
     parts.append(f"<p>Proportional hazards check: {html.escape(ev.ph.statement)}</p>")
     model = ev.propensity.summary_.round(4)
-    parts.append(table_html(model, "Propensity model (logistic regression)"))
+    parts.append(publish_table(model, None, rules=rules,
+                               caption="Propensity model (logistic regression)")[0])
     if report.truth:
         t = report.truth
         parts.append(
@@ -72,4 +116,13 @@ def appendix(report: ProgrammeReport) -> Section:
             f"{t['theta']} on offending; the true hazard ratio among participants is "
             f"{t['hazard_ratio']:.3f} and the true one-year risk difference "
             f"{t['risk_difference']:.3f}.</p>")
+    parts.append(f'<p class="table-note">{html.escape(disclosure_note(rules))}</p>')
     return Section(html_text="".join(parts))
+
+
+def disclosure_note(rules) -> str:
+    """What the markers mean and which rule hid a number (the footnote of every report)."""
+    return (f"[c]: withheld to protect confidentiality: a count from 1 to {rules.threshold - 1} "
+            "people or events, or a figure (a total, a model's size) from which such a count "
+            f"could be worked out by subtraction. [u]: fewer than {rules.low_reliability_events} "
+            "events, low reliability. [x]: not available. [z]: not applicable.")

@@ -11,12 +11,14 @@ import html
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from evaluation.cohort.attrition import flow_by_group
-from evaluation.reporting.disclosure import suppress_counts
+from evaluation.reporting.disclosure import SUPPRESSED, suppress_counts
 from evaluation.reporting.figures import love_plot, new_figure, overlap_plot
-from evaluation.reporting.html import Section, img_html, table_html
-from evaluation.reporting.numbers import count_phrase
+from evaluation.reporting.html import Section, img_html
+from evaluation.reporting.numbers import count_phrase, format_number
+from evaluation.reporting.publish import publish_table
 from evaluation.reporting.sentences import attrition_sentence, balance_sentence
 from evaluation.reporting.style import save_figure
 from evaluation.reporting.tables import balance_before_after
@@ -30,8 +32,10 @@ def matching_description(design: dict) -> str:
     if design["method"] == "matching":
         whom = count_phrase(design["ratio"], "comparison person", "comparison people")
         return (f"Each programme participant was matched to {whom} with the nearest "
-                f"propensity score, within "
-                f"{design['caliper_sd']} standard deviations of its logit"
+                "propensity score (the estimated chance of receiving the programme, given the "
+                "recorded history), and never to someone whose score was further away than "
+                f"{design['caliper_sd']} standard deviations of the score on the log-odds scale "
+                "(the caliper)"
                 + (f", exactly on {', '.join(design['exact'])}" if design["exact"] else "")
                 + ", without" * (not design["replace"]) + " with" * bool(design["replace"])
                 + " replacement.")
@@ -68,16 +72,32 @@ def comparison_group(report: ProgrammeReport) -> Section:
     overlap_alt = ("Distribution of the propensity score in the programme and comparison "
                    f"groups before matching; {outside} people lie outside the common support.")
     save_figure(fig, overlap_path, overlap_alt)
-    table = balance_before_after(ev.balance_before, after)
-    table.to_csv(report.tables_dir / "balance.csv", index=False)
+    balance, _ = publish_table(
+        balance_before_after(ev.balance_before, after), "balance", rules=report.rules,
+        tables_dir=report.tables_dir,
+        caption="Balance after adjustment (standardised mean difference: pooled standard "
+                "deviation before adjustment)")
     how = matching_description(ev.design_summary)
     return Section(html_text=(
         "<h2>The comparison group</h2>"
         f"<p>{html.escape(how)} {html.escape(sentence)}</p>{warning}"
         f"{img_html(love_path, report.output_dir, love_alt)}"
         f"{img_html(overlap_path, report.output_dir, overlap_alt)}"
-        + table_html(table, "Balance after adjustment (standardised mean difference: "
-                            "pooled standard deviation before adjustment)")))
+        + balance))
+
+
+def protect_attrition(table: pd.DataFrame, groups: list[str], rules) -> pd.DataFrame:
+    """Primary and secondary suppression of the attrition table, with "received" (row 0) as
+    the total of the exclusions and the analysed row (last). The analysed numbers are the
+    study's size, published in every section, so they are never the secondary cell: where the
+    rules pick one, the "received" total is withheld instead (one equation, two unknowns)."""
+    shown = suppress_counts(table, groups, rules=rules, total_row=0)
+    last = len(table) - 1
+    for g in groups:
+        if shown.loc[last, g] == SUPPRESSED and table.loc[last, g] >= rules.threshold:
+            shown.loc[last, g] = int(table.loc[last, g])
+            shown.loc[0, g] = SUPPRESSED
+    return shown
 
 
 def attrition(report: ProgrammeReport) -> Section:
@@ -87,15 +107,20 @@ def attrition(report: ProgrammeReport) -> Section:
     group = np.where(analysed["treated"] == 1, "treated", "comparison")
     counts = {g: int((group == g).sum()) for g in ("treated", "comparison")}
     table = flow_by_group(flow, counts)
-    shown = suppress_counts(table, ["treated", "comparison"], rules=report.rules)
-    shown.to_csv(report.tables_dir / "attrition.csv", index=False)
-    sentence = attrition_sentence(flow, group="treated",
-                                  people_phrase="programme participants",
-                                  threshold=report.rules.threshold)
+    shown = protect_attrition(table, ["treated", "comparison"], report.rules)
+    body, _ = publish_table(shown, "attrition", rules=report.rules,
+                            tables_dir=report.tables_dir,
+                            rename={"treated": "programme (people)",
+                                    "comparison": "comparison (people)"},
+                            caption="Attrition: people received, excluded by reason, analysed")
+    if (shown["treated"] == SUPPRESSED).any():
+        sentence = (f"{format_number(counts['treated'])} programme participants were analysed; "
+                    "the number received and some numbers excluded are withheld (fewer than "
+                    f"{report.rules.threshold} people, or a figure from which such a number "
+                    "could be worked out).")
+    else:
+        sentence = attrition_sentence(flow, group="treated",
+                                      people_phrase="programme participants",
+                                      threshold=report.rules.threshold)
     return Section(html_text=("<h2>Who is in the analysis</h2>"
-                              f"<p>{html.escape(sentence)}</p>"
-                              + table_html(shown.rename(columns={
-                                  "treated": "programme (people)",
-                                  "comparison": "comparison (people)"}),
-                                  "Attrition: people received, excluded by reason, "
-                                  "analysed")))
+                              f"<p>{html.escape(sentence)}</p>" + body))

@@ -6,10 +6,12 @@ same pieces, so a table or image looks (and is escaped) the same everywhere.
 
 from __future__ import annotations
 
+import base64
 import html
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 SYNTHETIC_BANNER = (
@@ -42,16 +44,60 @@ def banner_text(synthetic: bool) -> str:
     return SYNTHETIC_BANNER if synthetic else REAL_BANNER
 
 
+MARKERS = {
+    "[c]": "withheld to protect confidentiality (a count below the disclosure threshold, or a "
+           "figure from which one could be worked out)",
+    "[x]": "not available",
+    "[u]": "low reliability (few events)",
+    "[z]": "not applicable",
+}
+
+
+def marker_footnote(frame: pd.DataFrame) -> str:
+    """A footnote explaining each of [c], [x], [u], [z] that the table shows ("" if none)."""
+    cells = frame.astype(str).to_numpy().ravel().tolist() if len(frame) else []
+    if frame.isna().to_numpy().any():
+        cells.append("[x]")
+    used = [m for m in MARKERS if any(m in c for c in cells)]
+    if not used:
+        return ""
+    text = "; ".join(f"{m} {MARKERS[m]}" for m in used)
+    return f'<p class="table-note">{html.escape(text)}.</p>'
+
+
+def with_separators(frame: pd.DataFrame) -> pd.DataFrame:
+    """A display copy with whole numbers as "3,276" (floats and text left as they are)."""
+    out = frame.copy()
+    for col in out.columns:
+        values = out[col]
+        if pd.api.types.is_bool_dtype(values):
+            continue
+        if pd.api.types.is_integer_dtype(values) or values.dtype == object:
+            out[col] = values.map(lambda v: f"{int(v):,}" if isinstance(v, (int, np.integer))
+                                  and not isinstance(v, (bool, np.bool_)) else v)
+    return out
+
+
 def table_html(frame: pd.DataFrame, caption: str | None = None) -> str:
-    """An escaped HTML table (missing values shown as ``[x]``) with an optional caption."""
-    body = frame.to_html(index=False, escape=True, border=0, classes="report-table",
-                         na_rep="[x]")
+    """An escaped HTML table (missing values shown as ``[x]``) with an optional caption and a
+    footnote explaining the markers it shows."""
+    body = with_separators(frame).to_html(index=False, escape=True, border=0,
+                                          classes="report-table", na_rep="[x]")
     if caption:
         body = body.replace(">", f"><caption>{html.escape(caption)}</caption>", 1)
-    return body
+    return body + marker_footnote(frame)
 
 
-def img_html(path: Path, relative_to: Path, alt: str) -> str:
-    """An <img> for a figure written under the report folder, with its alt text."""
-    rel = path.relative_to(relative_to).as_posix()
-    return f'<img src="{rel}" alt="{html.escape(alt, quote=True)}" style="max-width:100%">'
+def img_html(path: Path, relative_to: Path, alt: str, caption: str | None = None) -> str:
+    """A figure embedded as a data URI (an emailed HTML still shows it), with its alt text
+    and an optional visible caption. ``relative_to`` is kept for callers; the file stays on disk
+    beside the report."""
+    del relative_to
+    kind = "svg+xml" if path.suffix.lower() == ".svg" else path.suffix.lower().lstrip(".")
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    img = (f'<img src="data:image/{kind};base64,{data}" alt="{html.escape(alt, quote=True)}" '
+           'style="max-width:100%">')
+    if caption is None:
+        return f'<figure class="report-figure">{img}</figure>'
+    return (f'<figure class="report-figure">{img}<figcaption>{html.escape(caption)}'
+            "</figcaption></figure>")

@@ -18,14 +18,22 @@ import pandas as pd
 
 from evaluation.analysis.programme import ProgrammeEvaluation
 from evaluation.estimators.binary import per_hundred
+from evaluation.outcomes.registry import measure
 from evaluation.reporting import appendix as appendix_section
 from evaluation.reporting import design_sections
 from evaluation.reporting.claims import can_say, cannot_say
 from evaluation.reporting.disclosure import DisclosureRules, suppress_counts
 from evaluation.reporting.figures import new_figure
-from evaluation.reporting.html import Section, banner_text, img_html, table_html
+from evaluation.reporting.figures.survival import month_ticks, tidy_km_axes
+from evaluation.reporting.html import Section, banner_text, img_html
 from evaluation.reporting.numbers import format_number, format_percent, horizon_phrase
-from evaluation.reporting.results_json import json_records, json_value, write_json
+from evaluation.reporting.publish import publish_table
+from evaluation.reporting.results_json import (
+    json_records,
+    json_value,
+    suppress_json_counts,
+    write_json,
+)
 from evaluation.reporting.sentences import (
     change_sentence,
     hazard_ratio_sentence,
@@ -35,6 +43,7 @@ from evaluation.reporting.sentences import (
     rmst_sentence,
 )
 from evaluation.reporting.style import apply_style, km_alt_text, save_figure
+from evaluation.reporting.verdict import build_verdict
 
 GROUP_LABELS = {1: "programme", 0: "comparison"}
 
@@ -90,6 +99,24 @@ class ProgrammeReport:
         first = banner_text(self.ev.synthetic)
         return Section(f"{first}\n\n# {self.config.title}\n\n{self.config.description}")
 
+    def verdict(self) -> Section:
+        """The first screen: what was evaluated, the answer, how sure, one pair of numbers."""
+        head = self.ev.headline
+        key = self.config.headline
+        ph = self.per_hundred()
+        v = build_verdict(key, measure(key).measures, float(head["estimate"]),
+                          float(head["lower"]), float(head["upper"]), measure(key).null,
+                          self.programme_phrase, float(ph["treated"]), float(ph["comparison"]),
+                          self.period(), self.n_treated, self.n_comparison)
+        what = (f"What was evaluated: whether {self.programme_phrase} reduced proven "
+                f"reoffending, compared with similar people chosen by "
+                f"{self.ev.design_summary['method']} on their recorded history.")
+        lines = [f'<p class="answer">{html.escape(v.answer)}</p>',
+                 f"<p>{html.escape(v.numbers)}</p>", f"<p>{html.escape(v.sure)}</p>",
+                 f"<p>{html.escape(what)}</p>"]
+        return Section(html_text=('<div class="verdict" role="note" aria-label="Verdict">'
+                                  + "".join(lines) + "</div>"))
+
     def summary(self) -> Section:
         """Plain-English summary in the Justice Data Lab's manner, headline first."""
         ph = self.per_hundred()
@@ -109,8 +136,9 @@ class ProgrammeReport:
                                    horizon_days=self.config.outcomes.window_days))
         head = self.ev.headline
         head_text = (f"The pre-declared headline measure is the {head['measures']}; the other "
-                     "measures are secondary and their p-values are adjusted for multiple "
-                     "comparisons (Holm).")
+                     "measures are secondary, and their p-values (how often a difference this "
+                     "large would arise by chance if the programme had no effect) are adjusted "
+                     "for making several comparisons (Holm's method).")
         n_text = (f"The comparison is between {format_number(self.n_treated)} people who "
                   f"received {self.programme_phrase} and {format_number(self.n_comparison)} "
                   f"similar people who did not, chosen by "
@@ -142,9 +170,10 @@ class ProgrammeReport:
         km = self.ev.km
         horizon = self.config.outcomes.window_days
         fig, ax = new_figure((7.5, 5))
-        ticks = np.linspace(0, horizon, 5).round(0)
+        ticks, _ = month_ticks(horizon)
         km.plot(ax=ax, times=ticks, labels=GROUP_LABELS, min_count=self.rules.threshold,
-                xlabel="days since the index date")
+                xlabel="months since the index date")
+        tidy_km_axes(ax, horizon, float(km.survival_table_["lower"].min()))
         ax.set_title("Share not yet proven to have reoffended")
         fig.subplots_adjust(bottom=0.32, left=0.2)
         table = km.survival_table_.assign(group=lambda t: t["group"].map(GROUP_LABELS))
@@ -157,9 +186,11 @@ class ProgrammeReport:
         caption = (f"At the end of {horizon_phrase(horizon)}, the share not yet "
                    f"proven to have reoffended was {text}. Shaded bands are 95% confidence "
                    "intervals (robust to the matching weights); the numbers under the chart are "
-                   "the people still followed up.")
-        return Section(html_text=f"<h2>Time to first proven reoffence</h2>"
-                       f"{img_html(path, self.output_dir, alt)}<p>{html.escape(caption)}</p>")
+                   "the people at risk: still followed up and not yet proven to have "
+                   "reoffended. The vertical axis starts above 0% so the curves can be told "
+                   "apart.")
+        return Section(html_text="<h2>Time to first proven reoffence</h2>"
+                       + img_html(path, self.output_dir, alt, caption=caption))
 
     def comparison_group(self) -> Section:
         """How the comparison group was built and whether it is balanced (never hidden)."""
@@ -194,13 +225,18 @@ class ProgrammeReport:
             "events (people)": r["n_events"],
             "people with complete follow-up": r["n_complete"],
         })
-        table.to_csv(self.tables_dir / "readouts.csv", index=False)
-        shown = suppress_counts(table, ["events (people)", "people with complete follow-up"],
-                                rules=self.rules)
+        counts = ["events (people)", "people with complete follow-up"]
+        shown = suppress_counts(table, counts, rules=self.rules)
+        families, _ = appendix_section.linked_families(self)
+        if "binary" in families:  # complete follow-up at the window = analysed - those left out
+            at_window = (r["window_days"] == self.config.outcomes.window_days).to_numpy()
+            shown.loc[at_window, "people with complete follow-up"] = "[c]"
+        body, _ = publish_table(shown, "readouts", rules=self.rules,
+                                tables_dir=self.tables_dir)
         return Section(html_text=(
             "<h2>Earlier read-outs</h2><p>Time to first proven reoffence uses everyone, "
             "censoring those whose follow-up is not yet complete, so shorter read-outs are "
-            "valid early answers rather than biased rates.</p>" + table_html(shown)))
+            "valid early answers rather than biased rates.</p>" + body))
 
     def before_during(self) -> Section | None:
         """IOM: the IDIOM-style before/during table, then what the comparison group changes."""
@@ -231,9 +267,12 @@ class ProgrammeReport:
         text += (f" The difference-in-differences estimate of the programme's effect is "
                  f"{format_number(d['estimate'], 2)} offences per person per year "
                  f"(95% CI {format_number(d['lower'], 2)} to {format_number(d['upper'], 2)}).")
-        bd["idiom_table"].to_csv(self.tables_dir / "before_during_idiom.csv", index=False)
-        bd["by_group"].to_csv(self.tables_dir / "before_during_by_group.csv", index=False)
-        bd["did"].to_csv(self.tables_dir / "difference_in_differences.csv", index=False)
+        for name, key in (("before_during_idiom", "idiom_table"),
+                          ("before_during_by_group", "by_group")):
+            publish_table(bd[key], name, rules=self.rules, tables_dir=self.tables_dir,
+                          count_cols=["people"])
+        publish_table(bd["did"], "difference_in_differences", rules=self.rules,
+                      tables_dir=self.tables_dir, estimates=True, events_col=None)
         return Section(text)
 
     def caveats(self) -> Section:
@@ -296,6 +335,10 @@ class ProgrammeReport:
         })
 
     def write_results(self) -> Path:
-        path = write_json(self.output_dir / "results.json", self.results())
-        self.ev.estimates.round(10).to_csv(self.tables_dir / "estimates.csv", index=False)
+        path = write_json(self.output_dir / "results.json",
+                          suppress_json_counts(self.results(), self.rules.threshold))
+        est = self.ev.estimates.round(10).assign(events=self.ev.estimates["n_events_treated"])
+        est = est.drop(columns=["n_events_treated"])  # published as "events", suppressed
+        publish_table(est, "estimates", rules=self.rules, tables_dir=self.tables_dir,
+                      estimates=True)
         return path

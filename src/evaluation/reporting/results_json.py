@@ -36,6 +36,29 @@ def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [json_value(r) for r in frame.to_dict(orient="records")]
 
 
+def suppress_json_counts(value: Any, threshold: int, _top: bool = True) -> Any:
+    """A copy with every whole number from 1 to ``threshold - 1`` under a key that names a
+    count (``n``, ``n_events_treated``, ``people``: the scanner's rule) replaced by "[c]";
+    the ``parameters`` block (configuration, not people) is left as it is. Primary suppression
+    only: the published tables carry the secondary suppression."""
+    from evaluation.reporting.scan import is_count_label
+
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if _top and k == "parameters":
+                out[k] = v
+            elif (isinstance(v, int) and not isinstance(v, bool) and 0 < v < threshold
+                  and is_count_label(str(k))):
+                out[k] = "[c]"
+            else:
+                out[k] = suppress_json_counts(v, threshold, _top=False)
+        return out
+    if isinstance(value, list):
+        return [suppress_json_counts(v, threshold, _top=False) for v in value]
+    return value
+
+
 def write_json(path: Path, data: dict[str, Any]) -> Path:
     """Sorted keys, two-space indent, trailing newline: the same data give the same bytes."""
     path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")

@@ -17,13 +17,21 @@ report in CI): it looks for
   included; embedded ``data:`` images are skipped (base64 can spell anything).
 - ``date_of_birth``: a table header that looks like a date of birth.
 
+CSV files are read as tables (first line the header), JSON by key (a count-like key holding a
+small whole number, outside ``parameters``), PDFs as text (identifiers) via pdftotext.
+
 Only tables are parsed for counts (html.parser, no extra dependency); prose is the job of the
 sentence helpers. Rowspan/colspan are honoured when lining cells up with their headers.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
+import shutil
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -163,7 +171,8 @@ def _layout(table: _Table) -> list[list[_Cell | None]]:
     return grid
 
 
-def _is_count_label(text: str) -> bool:
+def is_count_label(text: str) -> bool:
+    """Whether a column header, row label or JSON key names a count of people or events."""
     t = _norm(text)
     if not _COUNT_WORDS.search(t) or _SUMMARY_WORDS.search(t):
         return False
@@ -194,10 +203,10 @@ def _scan_table(table: _Table, t_no: int, threshold: int) -> list[Finding]:
         if _DOB.search(_norm(h)):
             findings.append(Finding("date_of_birth", f"table {t_no}, column {j + 1}", h,
                                     "a date of birth identifies people: publish age bands"))
-    count_cols = [_is_count_label(h) for h in headers]
+    count_cols = [is_count_label(h) for h in headers]
     for i, row in enumerate(grid[n_header:], start=n_header + 1):
         label = row[0].text if row and row[0] is not None else ""
-        row_counts = _is_count_label(label)
+        row_counts = is_count_label(label)
         for j, cell in enumerate(row):
             if cell is None or cell.header or (j == 0 and row_counts):
                 continue
@@ -240,19 +249,93 @@ def scan_report(
     return findings
 
 
+
+def scan_csv(text: str, threshold: int = 10,
+             id_patterns: Sequence[str | re.Pattern] = DEFAULT_ID_PATTERNS) -> list[Finding]:
+    """The table rules on a CSV (first line the header), plus identifiers anywhere."""
+    rows = list(csv.reader(io.StringIO(text)))
+    findings = [f for f in scan_report(text, threshold, id_patterns) if f.kind == "identifier"]
+    if not rows:
+        return findings
+    table = _Table([[_Cell(h, True, True) for h in rows[0]]]
+                   + [[_Cell(c, False, False) for c in r] for r in rows[1:]])
+    return findings + _scan_table(table, 1, threshold)
+
+
+def _json_counts(value, path: str, threshold: int, out: list[Finding]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if path == "" and k == "parameters":
+                continue  # the configuration (thresholds, seeds, ages), not counts of people
+            where = f"{path}.{k}" if path else str(k)
+            if (isinstance(v, int) and not isinstance(v, bool) and 0 < v < threshold
+                    and is_count_label(str(k))):
+                out.append(Finding("small_count", where, str(v),
+                                   f"counts from 1 to {threshold - 1} must be suppressed ([c])"))
+            else:
+                _json_counts(v, where, threshold, out)
+    elif isinstance(value, list):
+        for n, v in enumerate(value):
+            _json_counts(v, f"{path}[{n}]", threshold, out)
+
+
+def scan_json(text: str, threshold: int = 10,
+              id_patterns: Sequence[str | re.Pattern] = DEFAULT_ID_PATTERNS) -> list[Finding]:
+    """Identifiers anywhere; a whole number 1..threshold-1 under a key that names a count
+    (``n``, ``n_events_treated``, ``people``) anywhere but the ``parameters`` block."""
+    findings = [f for f in scan_report(text, threshold, id_patterns) if f.kind == "identifier"]
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        return [*findings, Finding("unreadable", "file", str(err)[:80], "JSON must parse")]
+    _json_counts(data, "", threshold, findings)
+    return findings
+
+
+def pdf_text(path: Path) -> str | None:
+    """The text of a PDF by ``pdftotext -layout`` (poppler), or None when it is not installed."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        return None
+    done = subprocess.run([exe, "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=False)
+    return done.stdout if done.returncode == 0 else None
+
+
+def scan_file(path: Path, threshold: int = 10,
+              id_patterns: Sequence[str | re.Pattern] = DEFAULT_ID_PATTERNS) -> list[Finding]:
+    """One output file by its format: HTML, CSV, JSON, PDF (text: identifiers), else none."""
+    kind = path.suffix.lower()
+    if kind == ".pdf":
+        text = pdf_text(path)
+        return [] if text is None else [f for f in scan_report(text, threshold, id_patterns)
+                                        if f.kind == "identifier"]
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if kind in (".html", ".htm"):
+        return scan_report(text, threshold, id_patterns)
+    if kind == ".csv":
+        return scan_csv(text, threshold, id_patterns)
+    if kind == ".json":
+        return scan_json(text, threshold, id_patterns)
+    return []
+
+
+SCANNED_SUFFIXES = (".html", ".htm", ".csv", ".json", ".pdf")
+
+
 def scan_reports(
     directory: str | Path,
     threshold: int = 10,
     id_patterns: Sequence[str | re.Pattern] = DEFAULT_ID_PATTERNS,
 ) -> list[Finding]:
-    """:func:`scan_report` over every ``.html`` file under ``directory`` (sorted, recursive)."""
+    """:func:`scan_file` over every HTML, CSV, JSON and PDF file under ``directory`` (sorted,
+    recursive; PDFs only when pdftotext is installed)."""
     root = Path(directory)
     if not root.is_dir():
         raise ValueError(f"{root} is not a directory")
     findings = []
-    for path in sorted(root.rglob("*.html")):
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for f in scan_report(text, threshold, id_patterns):
+    for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in SCANNED_SUFFIXES):
+        for f in scan_file(path, threshold, id_patterns):
             findings.append(Finding(f.kind, f.where, f.text, f.rule, str(path)))
     return findings
 

@@ -14,9 +14,13 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation.outcomes.registry import measure
+from evaluation.reporting.disclosure import DisclosureRules
 from evaluation.reporting.figures import new_figure
 from evaluation.reporting.html import Section, banner_text, img_html, table_html
+from evaluation.reporting.numbers import format_away, format_number
+from evaluation.reporting.publish import publish_table
 from evaluation.reporting.style import apply_style, forest_alt_text, forest_plot, save_figure
+from evaluation.reporting.verdict import verdict_kind
 
 
 def load_results(reports_dir: str | Path, programmes: list[str]) -> dict[str, dict]:
@@ -55,6 +59,46 @@ def hazard_ratio_table(results: dict[str, dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _count(value) -> str:
+    """A count with separators; a suppressed one ("[c]") as it is."""
+    return format_number(value) if isinstance(value, int) else str(value)
+
+
+RATIO_KEYS = {"reoffended_rr", "n_reoffences_rr", "time_to_reoffence_hr"}
+
+
+def display_table(results: dict[str, dict]) -> pd.DataFrame:
+    """The page's table: human headers, differences and ratios in separate columns (a share
+    is never in the column of a ratio), the interval as text and a verdict per row."""
+    rows = []
+    for r in results.values():
+        head = next(e for e in r["estimates"] if e["role"] == "headline")
+        key = head["outcome"]
+        m = measure(key)
+        kind = verdict_kind(key, head["lower"], head["upper"], m.null)
+        ratio = key in RATIO_KEYS
+        scale = 100.0 if key == "reoffended_rd" else 1.0  # a share is shown per 100 people
+        digits = 2 if ratio else (1 if key == "reoffended_rd" else 0)
+        est, lo, hi = format_away([scale * head["estimate"], scale * head["lower"],
+                                   scale * head["upper"]], m.null, digits)
+        unit = " per 100 people" if key == "reoffended_rd" else ""
+        rows.append({
+            "programme": r["title"],
+            "headline measure": m.label,
+            "difference (95% CI)": "" if ratio else f"{est}{unit} ({lo} to {hi})",
+            "ratio (95% CI)": f"{est} ({lo} to {hi})" if ratio else "",
+            "verdict": VERDICT_WORDS[kind],
+            "people (programme)": _count(r["n_treated"]),
+            "people (comparison)": _count(r["n_comparison"]),
+        })
+    return pd.DataFrame(rows)
+
+
+VERDICT_WORDS = {"reduction": "evidence of a reduction", "increase": "evidence of an increase",
+                 "small": "no clear effect; any effect is small",
+                 "inconclusive": "inconclusive: too few people to tell"}
+
+
 class CrossProgrammeSummary:
     """Sections of the summary report."""
 
@@ -86,6 +130,10 @@ class CrossProgrammeSummary:
         fig, ax = new_figure((7, 0.6 * len(table) + 1.6))
         planted = table["truth"].notna().any()
         forest_plot(table, ax=ax, null=1.0, log=True, truth_col="truth" if planted else None)
+        ax.annotate("\u2190 favours programme", xy=(0.0, 1.0), xycoords="axes fraction",
+                    ha="left", va="bottom", fontsize=9)
+        ax.annotate("favours comparison \u2192", xy=(1.0, 1.0), xycoords="axes fraction",
+                    ha="right", va="bottom", fontsize=9)
         fig.tight_layout()
         alt = forest_alt_text(table, measure="hazard ratios")
         path = self.output_dir / "figures" / "forest.png"
@@ -93,11 +141,13 @@ class CrossProgrammeSummary:
         return Section(html_text=img_html(path, self.output_dir, alt))
 
     def table(self) -> Section:
-        t = headline_table(self.results)
-        t.to_csv(self.output_dir / "headlines.csv", index=False)
-        shown = t.round({"estimate": 3, "lower": 3, "upper": 3, "p_value": 4})
+        publish_table(headline_table(self.results), "headlines", rules=DisclosureRules(),
+                      tables_dir=self.output_dir,
+                      count_cols=["people (programme)", "people (comparison)"])
+        shown = display_table(self.results)
         links = "".join(f'<li><a href="../{html.escape(n)}/{html.escape(n)}.html">'
                         f"{html.escape(r['title'])}</a></li>" for n, r in self.results.items())
+        links += '<li><a href="../index.html">All reports (index)</a></li>'
         return Section(html_text=table_html(shown, "Pre-declared headline of each programme")
                        + f"<ul>{links}</ul>")
 

@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from evaluation.design.propensity import check_columns, treatment_array
+from evaluation.frames import check_columns, treatment_array
 from evaluation.reporting.style import PROGRAMME_COLOUR
 
 
