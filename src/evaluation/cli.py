@@ -139,7 +139,7 @@ def _check_run_arguments(args: argparse.Namespace) -> list[str]:
 
 def _run(args: argparse.Namespace) -> int:
     """The gate first: nothing is rendered or written unless the extract passes every rule."""
-    from evaluation.data.gate import input_digest, open_validated_extract
+    from evaluation.data.gate import VALIDATED_DIGEST_ENV, input_digest, open_validated_extract
 
     programmes = _check_run_arguments(args)
     open_validated_extract(args.data)  # ExtractInvalid: same message as validate (main)
@@ -147,6 +147,7 @@ def _run(args: argparse.Namespace) -> int:
     # for the notebooks: open_validated_extract(data_dir, validated_digest=...) then skips
     # re-checking the same bytes
     args.validated_digest = input_digest(args.data)
+    os.environ[VALIDATED_DIGEST_ENV] = args.validated_digest  # inherited by the kernels
     if args.dry_run:
         from evaluation.pipeline.cli import programme_jobs
 

@@ -80,3 +80,15 @@ def test_window_over_ten_years_is_refused_by_the_configuration():
 
     with pytest.raises(ConfigError, match="window_days.*less than or equal to 3653"):
         load_programme_config("iom").with_overrides({"outcomes.window_days": 100000})
+
+
+def test_evaluate_programme_on_a_folder_validates_it_first(tmp_path):
+    from evaluation.analysis.programme import evaluate_programme
+    from evaluation.data.gate import ExtractInvalid
+
+    tables = tiny_tables()
+    people = tables["people"].copy()
+    people.loc[people.index[0], "date_of_birth"] = pd.Timestamp("2030-01-01")  # born after cut-off
+    folder = write_extract(tmp_path / "bad", {**tables, "people": people})
+    with pytest.raises(ExtractInvalid, match="people"):
+        evaluate_programme(load_programme_config("iom"), folder)

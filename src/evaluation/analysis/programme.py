@@ -10,6 +10,7 @@ the report can show the flow, and the report turns it into ``results.json``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -104,9 +105,16 @@ def _labels(table: pd.DataFrame) -> list[str]:
                                                                        strict=True)]
 
 
-def evaluate_programme(config: ProgrammeConfig, extract: Extract,
+def evaluate_programme(config: ProgrammeConfig, extract: Extract | str | Path,
                        design: Design | None = None) -> ProgrammeEvaluation:
-    """Run one programme's evaluation on an extract (already validated)."""
+    """Run one programme's evaluation on an extract.
+
+    Given a folder instead of a loaded extract, the extract passes the gate first (every rule
+    of the contract; ``ExtractInvalid`` with the same message as ``evaluation validate``)."""
+    if isinstance(extract, str | Path):
+        from evaluation.data.gate import open_validated_extract
+
+        extract = open_validated_extract(extract)
     design = design or build_design(config, extract)
     attrition = design.cohort.attrition
     weights, cluster = "weight", "cluster"

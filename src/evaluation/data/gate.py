@@ -16,6 +16,10 @@ from evaluation.data.io import Extract, load_extract
 from evaluation.data.validate import validate_extract
 from evaluation.data.violations import ExtractError, Violation, describe_violations
 
+# Set by `evaluation run` once the extract has passed: the notebooks it starts call the gate
+# again (every entry point validates) and, if the bytes are unchanged, skip re-running the rules.
+VALIDATED_DIGEST_ENV = "EVALUATION_VALIDATED_DIGEST"
+
 NOTHING_CHANGED = ("Nothing was changed and nothing was computed. Fix the rows above "
                    "(see data/README.md for each rule), then check with "
                    "`evaluation validate --data {dir}`.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from evaluation.reporting.iom_report import IomBeforeAfterReport
@@ -46,16 +47,15 @@ def open_programme_report(programme: str, data_dir: str | Path, output_dir: str 
     """Configuration, extract (refused if it has unreadable values), evaluation, report."""
     from evaluation.analysis.programme import evaluate_programme
     from evaluation.config import load_programme_config
-    from evaluation.data.io import ExtractError, load_extract
+    from evaluation.data.gate import VALIDATED_DIGEST_ENV, open_validated_extract
 
     config = load_programme_config(config_path or programme)
     if overrides:
         config = config.with_overrides(list(overrides))
-    extract = load_extract(data_dir)
-    if extract.read_violations:
-        raise ExtractError(
-            f"{data_dir}: the extract has values that cannot be read; run "
-            f"`evaluation validate --data {data_dir}` for the list")
+    # the one gate: every rule of the contract, unless `evaluation run` has just checked
+    # these very bytes (same digest)
+    extract = open_validated_extract(data_dir,
+                                     validated_digest=os.environ.get(VALIDATED_DIGEST_ENV))
     evaluation = evaluate_programme(config, extract)
     truth = load_truth(data_dir, config.programme) if extract.is_synthetic else None
     return ProgrammeReport(evaluation, output_dir, truth=truth,

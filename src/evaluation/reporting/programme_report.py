@@ -34,6 +34,7 @@ from evaluation.reporting.results_json import (
     suppress_json_counts,
     write_json,
 )
+from evaluation.reporting.robustness_section import robustness_results, robustness_section
 from evaluation.reporting.sentences import (
     change_sentence,
     hazard_ratio_sentence,
@@ -302,6 +303,10 @@ class ProgrammeReport:
             items.append("The balance check failed (see the comparison group section).")
         return Section("## Caveats\n\n" + "\n".join(f"- {i}" for i in items))
 
+    def robustness(self) -> Section | None:
+        """Hidden bias, death as a competing event, earlier trends (decision 0402)."""
+        return robustness_section(self)
+
     def appendix(self) -> Section:
         """Technical appendix: every model's table, with disclosure rules applied."""
         return appendix_section.appendix(self)
@@ -330,6 +335,7 @@ class ProgrammeReport:
             "e_value": dict(ev.sensitivity),
             "proportional_hazards_violated": bool(getattr(ev.ph, "violated", False)),
             "before_during": {k: json_records(v) for k, v in ev.before_during.items()},
+            "robustness": robustness_results(ev.robustness),
             "parameters": self.config.to_dict(),
             "planted_truth": self.truth if self.ev.synthetic else None,
         })

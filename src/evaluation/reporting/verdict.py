@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from evaluation.reporting.numbers import format_away, format_number
 
 # Differences a policy reader would call small, per headline measure (lower, upper bound of the
-# band around the null). Ratios: within 10% either way; per 100 people: 3; days: 7; £: 100.
+# band around the null). Ratios: within 10% either way; people reoffending per 100: 3;
+# reoffences per 100 people: 10; days: 7; £: 100.
 SMALL: dict[str, tuple[float, float]] = {
     "reoffended_rd": (-0.03, 0.03),
     "reoffended_rr": (0.9, 1.1),
     "n_reoffences_rr": (0.9, 1.1),
+    "n_reoffences_diff": (-10.0, 10.0),  # proven reoffences per 100 people
     "time_to_reoffence_hr": (0.9, 1.1),
     "rmst_diff": (-7.0, 7.0),
     "cost_diff": (-100.0, 100.0),
@@ -77,6 +79,10 @@ def interval_phrase(key: str, estimate: float, lower: float, upper: float) -> st
                 "time_to_reoffence_hr": "hazard ratio"}[key]
         return (f"{name} {e} (95% confidence interval {lo} to {hi}; below 1 favours the "
                 "programme)")
+    if key == "n_reoffences_diff":
+        e, lo, hi = format_away([estimate, lower, upper], 0.0, 0, uniform=False)
+        return (f"best estimate {e} proven reoffences per 100 people (95% confidence interval "
+                f"{lo} to {hi} per 100; negative means fewer reoffences)")
     if key == "rmst_diff":
         e, lo, hi = format_away([estimate, lower, upper], 0.0, 0, uniform=False)
         return (f"best estimate {e} more days free of proven reoffending (95% confidence "
