@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+CHECKPOINTS = Path(".cache") / "multiverse"  # finished analyses, to resume
 DEFAULT_DATA = Path("data/synthetic")
 DEFAULT_REPORTS = Path("reports")
 
@@ -161,6 +162,30 @@ def _run(args: argparse.Namespace) -> int:
     return run_from_cli(args)
 
 
+def _multiverse(args: argparse.Namespace) -> int:
+    """The specification curve of one programme: every declared combination of choices."""
+    from evaluation.analysis.multiverse import fingerprint, run_multiverse, specifications
+    from evaluation.config import load_programme_config
+    from evaluation.data.gate import open_validated_extract
+    from evaluation.reporting.multiverse_report import write_multiverse
+
+    config = load_programme_config(args.programme)
+    if args.overrides:
+        config = config.with_overrides(list(args.overrides))
+    extract = open_validated_extract(args.data)  # the gate first
+    specs = specifications(config)
+    print(f"{args.programme}: {len(specs)} analyses in the multiverse "
+          f"({'Dask at ' + args.scheduler if args.scheduler else f'{args.workers} worker(s)'})")
+    checkpoint = CHECKPOINTS / f"{args.programme}-{fingerprint(config, args.data)}.jsonl"
+    table = run_multiverse(config, args.data, workers=args.workers, scheduler=args.scheduler,
+                           checkpoint=checkpoint, progress=sys.stderr.isatty())
+    out = args.out or Path(args.reports) / "multiverse" / args.programme
+    page = write_multiverse(table, out, title=config.title, synthetic=extract.is_synthetic,
+                            threshold=config.disclosure.threshold)
+    print(f"Open {page}")
+    return 0
+
+
 def _report_error(exc: BaseException) -> int:
     """A clear message instead of a traceback; the exit code says what kind of failure."""
     from evaluation.config import ConfigError
@@ -236,6 +261,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true",
                      help="check the extract, programmes and overrides; render and write nothing")
     run.set_defaults(func=_run)
+
+    multiverse = sub.add_parser(
+        "multiverse", parents=[common],
+        help="the headline hazard ratio under every combination of the choices declared in "
+             "the configuration's multiverse: section, as a specification curve")
+    multiverse.add_argument("programme", help="programme name (config/programmes/<name>.yaml)")
+    multiverse.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    multiverse.add_argument("--reports", type=Path, default=DEFAULT_REPORTS)
+    multiverse.add_argument("--out", type=Path, default=None,
+                            help="default: <reports>/multiverse/<programme>")
+    multiverse.add_argument("--set", dest="overrides", action="append", default=[],
+                            metavar="KEY=VALUE", help="configuration override (repeatable)")
+    multiverse.add_argument("--workers", type=int, default=2, help="local processes")
+    multiverse.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER_ADDRESS"),
+                            help="a Dask scheduler address (tcp://host:8786); default "
+                                 "$DASK_SCHEDULER_ADDRESS, else a local process pool")
+    multiverse.set_defaults(func=_multiverse)
     return parser
 
 

@@ -45,3 +45,14 @@ def test_before_during_follows_the_configuration_not_the_programme_name(setup):
     bd = evaluate_programme(wanted, extract, design=design).before_during
     assert set(bd) == {"idiom_table", "by_group", "did"}
     assert int(bd["idiom_table"].iloc[0]["people"]) > 0
+
+
+def test_dask_cluster_gives_the_same_distribution_as_the_local_pool(setup):
+    distributed = pytest.importorskip("distributed")
+    extract, config, design = setup
+    local = bootstrap_design(design, extract, config, n_resamples=8, n_jobs=2)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                                  dashboard_address=None, processes=True) as cluster:
+        on_dask = bootstrap_design(design, extract, config, n_resamples=8,
+                                   scheduler=cluster.scheduler_address)
+    assert local.distribution.equals(on_dask.distribution)

@@ -59,3 +59,23 @@ def test_local_pool_dask_cluster_and_resume_agree_exactly(small, tmp_path):
     resumed = run_multiverse(config, folder, checkpoint=checkpoint)
     pd.testing.assert_frame_equal(full, resumed)
     assert len(checkpoint.read_text().splitlines()) == 4
+
+
+def test_command_writes_curve_table_and_page_that_pass_disclosure(small, tmp_path, monkeypatch):
+    from evaluation.cli import main
+    from evaluation.reporting.scan import scan_file
+
+    folder, _ = small
+    monkeypatch.chdir(tmp_path)  # the checkpoint goes to ./.cache
+    out = tmp_path / "reports" / "multiverse" / "cc"
+    code = main(["multiverse", "conditional_caution", "--data", str(folder), "--out", str(out),
+                 "--workers", "1", *sum((["--set", f"{k}={v}"] for k, v in GRID.items()), [])])
+    assert code == 0
+    table = pd.read_csv(out / "multiverse.csv")
+    assert len(table) == 4 and table["prespecified"].sum() == 1
+    assert (out / "specification_curve.png").stat().st_size > 0
+    assert "pre-declared analysis" in (out / "specification_curve.alt.txt").read_text()
+    assert "SYNTHETIC" in (out / "multiverse.html").read_text().upper()
+    for path in out.iterdir():
+        assert not scan_file(path, 10), path
+    assert len(list((tmp_path / ".cache" / "multiverse").glob("*.jsonl"))) == 1

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.analysis.derive import derive_analysis_outcomes
+from evaluation.analysis.executors import joblib_on, scheduler_address
 from evaluation.cohort.attrition import Attrition
 from evaluation.config import ProgrammeConfig
 from evaluation.data.io import Extract
@@ -41,7 +42,8 @@ class DesignReplicate:
 
 
 def bootstrap_design(design: Design, extract: Extract, config: ProgrammeConfig,
-                     n_resamples: int | None = None, n_jobs: int = 2):
+                     n_resamples: int | None = None, n_jobs: int = 2,
+                     scheduler: str | None = None):
     """Percentile bootstrap of the whole design, matching included, resampling people.
 
     Outcomes do not depend on the design, so they are derived once for every eligible person;
@@ -51,6 +53,8 @@ def bootstrap_design(design: Design, extract: Extract, config: ProgrammeConfig,
     frame = design.frame.drop(columns=[c for c in design_cols if c in design.frame.columns])
     frame = derive_analysis_outcomes(frame, extract, config, config.outcomes.window_days,
                                      attrition=None)
-    return bootstrap(DesignReplicate(config), frame,
-                     n_resamples or config.bootstrap.n_resamples, seed=config.seed,
-                     cluster_col="person_id", n_jobs=n_jobs, on_error="nan")
+    with joblib_on(scheduler):  # a Dask cluster if one is named; seeds are per replicate
+        return bootstrap(DesignReplicate(config), frame,
+                         n_resamples or config.bootstrap.n_resamples, seed=config.seed,
+                         cluster_col="person_id", n_jobs=-1 if scheduler_address(scheduler)
+                         else n_jobs, on_error="nan")

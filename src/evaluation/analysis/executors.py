@@ -9,6 +9,7 @@ the same data folder as the client (they read the extract themselves).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -51,3 +52,18 @@ def _dask(fn, items, address) -> Iterator[tuple[int, Any]]:
         position = {f.key: i for i, f in enumerate(futures)}
         for future in dask_completed(futures):
             yield position[future.key], future.result()
+
+
+@contextlib.contextmanager
+def joblib_on(scheduler: str | None = None):
+    """Inside this block, joblib (the bootstrap's pool) runs on the Dask scheduler if one is
+    named (or set in ``DASK_SCHEDULER_ADDRESS``); otherwise nothing changes."""
+    address = scheduler_address(scheduler)
+    if not address:
+        yield
+        return
+    import joblib
+    from distributed import Client
+
+    with Client(address), joblib.parallel_config(backend="dask"):
+        yield
