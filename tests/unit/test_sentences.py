@@ -385,3 +385,29 @@ def test_can_say_names_the_configured_window_not_a_year():
                       "analysed.")
     assert "within the first 182 days could be lower by between 1 and 9" in out[0]
     assert not any("within a year" in s for s in out)
+
+
+def _headline(lower, upper, *, key="time_to_reoffence_hr", null=1.0, jdl=True):
+    return {"outcome": key, "label": "hazard ratio, time to first proven reoffence",
+            "lower": lower, "upper": upper, "null": null, "jdl_minimum_met": jdl}
+
+
+def test_can_say_makes_its_significance_claim_on_the_headline_not_the_share():
+    from evaluation.reporting.claims import can_say
+
+    # the one-year share crosses zero, but the pre-declared hazard ratio excludes 1
+    base = {"lower": -4.0, "upper": 1.0, "estimate": -1.5, "programme": "the programme"}
+    text = " ".join(can_say({**base, "headline": _headline(0.70, 0.95)}))
+    assert "pre-declared headline measure (hazard ratio" in text and "may reduce" in text
+    assert "did not find a statistically significant difference in the number" not in text
+    text = " ".join(can_say({**base, "headline": _headline(0.70, 0.95, jdl=False)}))
+    assert "below the Justice Data Lab's minimum" in text and "may reduce" not in text
+
+
+def test_e_value_bullet_follows_the_headline_significance():
+    from evaluation.reporting.claims import cannot_say
+
+    base = {"lower": -4.0, "upper": 1.0, "estimate": -1.5, "programme": "the programme",
+            "e_value": 1.8, "e_value_ci": 1.2}
+    assert "E-value" in " ".join(cannot_say({**base, "headline": _headline(0.70, 0.95)}))
+    assert "E-value" not in " ".join(cannot_say({**base, "headline": _headline(0.8, 1.1)}))

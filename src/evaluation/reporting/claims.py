@@ -27,7 +27,9 @@ def can_say(result: Mapping[str, Any]) -> list[str]:
     period = result.get("period", "within a year")
     out = [per_hundred_sentence(lower, upper, float(result["estimate"]), outcome, programme,
                                 period=period)]
-    if upper < 0:
+    if "headline" in result:
+        out.append(headline_claim(result["headline"], programme))
+    elif upper < 0:
         out.append(f"This analysis gives evidence that {programme} may reduce the number of "
                    f"people who {outcome} {period}, for people like those analysed.")
     elif lower > 0:
@@ -48,6 +50,29 @@ def can_say(result: Mapping[str, Any]) -> list[str]:
     return out
 
 
+# Measures where a higher value favours the programme (more days free of reoffending).
+HIGHER_IS_BETTER = {"rmst_diff"}
+
+
+def headline_claim(h: Mapping[str, Any], programme: str) -> str:
+    """The significance claim, made on the pre-declared headline measure only, and only when
+    the groups meet the Justice Data Lab's minimum (60 people and 30 reoffenders in each)."""
+    label = h["label"]
+    if not h.get("jdl_minimum_met", True):
+        return (f"The groups are below the Justice Data Lab's minimum (60 people and 30 people "
+                "who reoffended in each), so this report makes no statement about statistical "
+                f"significance on its pre-declared headline measure ({label}).")
+    lower, upper, null = float(h["lower"]), float(h["upper"]), float(h["null"])
+    if lower <= null <= upper:
+        return (f"On its pre-declared headline measure ({label}), this analysis did not find a "
+                f"statistically significant difference: {programme} could have reduced or "
+                "increased reoffending.")
+    better = (lower > null) if h["outcome"] in HIGHER_IS_BETTER else (upper < null)
+    verb = "reduce" if better else "increase"
+    return (f"On its pre-declared headline measure ({label}), this analysis gives evidence that "
+            f"{programme} may {verb} reoffending, for people like those analysed.")
+
+
 def cannot_say(result: Mapping[str, Any]) -> list[str]:
     """"What you cannot say" bullets: causation beyond the observed covariates (with the
     E-value when given), no effect (when inconclusive), transfer elsewhere, national rates."""
@@ -62,7 +87,10 @@ def cannot_say(result: Mapping[str, Any]) -> list[str]:
     cause = (f"That {programme} caused the difference: the groups were made alike only on the "
              "characteristics the records hold, and may differ in others (such as motivation "
              "or support at home).")
-    if result.get("e_value") is not None and not lower <= 0 <= upper:
+    headline = result.get("headline")
+    significant = (not float(headline["lower"]) <= float(headline["null"]) <= float(
+        headline["upper"])) if headline else not lower <= 0 <= upper
+    if result.get("e_value") is not None and significant:
         # (when the interval includes no difference there is nothing to explain away)
         (e,) = format_away([float(result["e_value"])], 1.0, 2)
         cause += (f" To explain the difference away, an unrecorded factor would need to be "

@@ -153,7 +153,8 @@ class ProgrammeReport:
         result = {"lower": ph["lower"], "upper": ph["upper"], "estimate": ph["difference"],
                   "programme": self.programme_phrase, "outcome": "were proven to have reoffended",
                   "n_treated": self.n_treated, "n_comparison": self.n_comparison,
-                  "adjustment": self.ev.design_summary["method"], "period": self.period()}
+                  "adjustment": self.ev.design_summary["method"], "period": self.period(),
+                  "headline": self.ev.headline_result}
         ev = self.ev.sensitivity
         if "e_value_ci" in ev:
             result["e_value"] = float(ev["e_value"])
@@ -345,6 +346,8 @@ class ProgrammeReport:
                           suppress_json_counts(self.results(), self.rules.threshold))
         est = self.ev.estimates.round(10).assign(events=self.ev.estimates["n_events_treated"])
         est = est.drop(columns=["n_events_treated"])  # published as "events", suppressed
+        counts = [c for c in ("n_treated", "n_comparison", "events_treated",
+                              "events_comparison") if c in est.columns]
         publish_table(est, "estimates", rules=self.rules, tables_dir=self.tables_dir,
-                      estimates=True)
+                      estimates=True, count_cols=counts)
         return path
