@@ -99,3 +99,9 @@ def test_config_objects_with_to_dict_are_accepted() -> None:
     )
     with pytest.raises(TypeError, match="mapping or have to_dict"):
         result_store.result_key(42, hashes, CODE)
+
+
+def test_a_value_that_cannot_be_pickled_is_computed_again(data: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    assert result_store.save(lambda: 1, CONFIG, data, store) is None
+    assert list(store.iterdir()) == []

@@ -13,6 +13,7 @@ page is for readers; the traceback goes to the job's log file.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import nbformat
@@ -80,8 +81,13 @@ class ShortErrorPreprocessor(Preprocessor):
         return cell, resources
 
 
+@lru_cache(maxsize=8)
 def make_exporter(error_note: str = "") -> HTMLExporter:
-    """An HTMLExporter configured with our template: no input, no prompts, tagged cells removed."""
+    """An HTMLExporter configured with our template: no input, no prompts, tagged cells removed.
+
+    Built once per worker and reused (loading the template and its filters costs a fraction of
+    a second per report otherwise); its preprocessors keep no state between notebooks.
+    """
     config = Config()
     config.TemplateExporter.exclude_input = True
     config.TemplateExporter.exclude_input_prompt = True

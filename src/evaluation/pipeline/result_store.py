@@ -98,7 +98,8 @@ def save(
 ) -> Path | None:
     """Store ``value`` for (``config``, the data in ``data_dir``, this code); None without a store.
 
-    Written to a temporary file in the store and renamed: never half an entry.
+    Written to a temporary file in the store and renamed: never half an entry. A value that
+    cannot be pickled is not stored (None): the next report computes it again.
     """
     root = store_dir(directory)
     if root is None:
@@ -110,6 +111,9 @@ def save(
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, _path(root, key))
+    except (pickle.PicklingError, TypeError, AttributeError):
+        Path(tmp).unlink(missing_ok=True)
+        return None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
