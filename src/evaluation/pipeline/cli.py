@@ -90,8 +90,8 @@ def programme_jobs(programmes: list[str], data_dir: Path, reports_dir: Path,
 
 
 def summary_job(programmes: list[str], reports_dir: Path, seed: int | None = None) -> ReportJob:
-    """The cross-programme summary. It draws no random numbers; ``seed`` records the one its
-    inputs were computed with (the programmes' common seed)."""
+    """The cross-programme summary. It draws no random numbers; ``seed`` is recorded anyway so
+    that every job in the manifest has one (the smallest of its programmes' seeds)."""
     inputs = [reports_dir / name / "results.json" for name in programmes]
     return ReportJob(name=SUMMARY_REPORT, notebook=SUMMARY_NOTEBOOK,
                      parameters={"reports_dir": str(reports_dir), "programmes": programmes},
