@@ -389,3 +389,26 @@ def test_read_only_reports_folder_gets_a_clear_message(tmp_path: Path, capsys) -
     assert code == 2
     assert err.startswith(f"ERROR: cannot write the reports into {target}")
     assert "--reports" in err and "Traceback" not in err
+
+
+def test_index_of_a_run_in_progress_never_says_succeeded(fake_summary: RunSummary) -> None:
+    fake_summary.jobs = [j for j in fake_summary.jobs if j.status != "failed"]
+    fake_summary.jobs[1].status = "pending"
+    fake_summary.jobs[1].html = fake_summary.jobs[1].executed_notebook = None
+    page = write_index(fake_summary, synthetic=True).read_text(encoding="utf-8")
+    assert "1 of 2 reports NOT FINISHED" in page and "succeeded" not in page
+    assert "not finished (the run is in progress" in page
+    assert fake_summary.exit_code == 1 and not fake_summary.jobs[1].succeeded
+
+
+def test_portable_paths(tmp_path: Path) -> None:
+    from evaluation.pipeline.provenance import portable_path
+
+    reports, project = tmp_path / "out" / "reports", tmp_path / "project"
+    (tmp_path / "elsewhere" / "extract").mkdir(parents=True)
+    assert portable_path(reports / "iom" / "results.json", reports, project) == "iom/results.json"
+    assert portable_path(reports, reports, project) == "."
+    assert portable_path(project / "config" / "iom.yaml", reports, project) == "config/iom.yaml"
+    assert portable_path(tmp_path / "elsewhere" / "extract", reports, project) == "extract"
+    assert (portable_path(tmp_path / "elsewhere" / "extract" / "people.parquet", reports, project)
+            == "extract/people.parquet")
