@@ -208,3 +208,31 @@ def test_force_reruns_and_results_json_is_identical(first: FirstRun) -> None:
     assert summary["wr"].status == "ok"
     assert wr_nb.stat().st_mtime_ns != before
     assert (first.reports / "wr" / "results.json").read_bytes() == first.wr_results
+
+
+def test_a_job_after_another_reuses_its_stored_result(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "people.csv").write_text("person_id\n1\n")
+    params = {"data_dir": str(data)}
+    jobs = [
+        ReportJob("first", FIXTURES / "store.ipynb", params),
+        ReportJob("second", FIXTURES / "store.ipynb", params, after=("first",)),
+    ]
+    summary = run_reports(jobs, tmp_path / "reports", max_workers=2, progress=False)
+    assert summary.exit_code == 0, summary.describe()
+    first, second = summary["first"], summary["second"]
+    assert second.started >= first.finished  # waited, though a second worker was free
+    got = {j.name: json.loads((j.output_dir / "results.json").read_text()) for j in (first, second)}
+    assert got["first"] == {"computed": True, "store_set": True, "value": {"answer": 42}}
+    assert got["second"] == {"computed": False, "store_set": True, "value": {"answer": 42}}
+
+
+def test_failed_page_shows_one_line_and_the_log_the_traceback(first: FirstRun) -> None:
+    fails = first.summary["fails"]
+    page = fails.html.read_text()
+    assert "ZeroDivisionError: division by zero" in page and "fails.log" in page
+    assert "Traceback" not in page and "most recent call last" not in page
+    log = (fails.report_dir / "fails.log").read_text()
+    assert "ZeroDivisionError" in log and "1 / divisor" in log
+    assert "\x1b[" not in log  # no terminal colour codes

@@ -317,3 +317,98 @@ def test_template_hides_code_and_loads_nothing_remote() -> None:
         assert re.search(r"{%-? block " + block + r" -?%}\s*{%-? endblock", template), block
     conf = json.loads((templates / "evaluation_report" / "conf.json").read_text())
     assert conf["base_template"] == "lab"
+
+
+# --- provenance without machine detail ----------------------------------------------------------
+
+
+def test_manifest_has_no_machine_paths_and_every_seed(fake_summary: RunSummary, tmp_path: Path):
+    from evaluation.pipeline.provenance import extract_identity
+
+    data = tmp_path / "extract_2026"
+    data.mkdir()
+    (data / "people.parquet").write_bytes(b"rows")
+    for job in fake_summary.jobs:
+        job.parameters = {"data_dir": str(data), "output_dir": str(job.output_dir),
+                          "config_path": str(REPO / "config" / "programmes" / "iom.yaml")}
+        job.inputs = {str(data / "people.parquet"): "ab" * 32}
+        job.seed = 20190930
+    extra = {"data": extract_identity(data), "data_dir": str(data)}
+    text = build_manifest(fake_summary, synthetic=True, extra=extra).read_text()
+    for local in (str(tmp_path), str(Path.home()), str(REPO), "/tmp"):
+        assert local not in text, local
+    manifest = json.loads(text)
+    iom = manifest["jobs"]["iom"]
+    assert iom["parameters"] == {"data_dir": "extract_2026", "output_dir": "iom",
+                                 "config_path": "config/programmes/iom.yaml"}
+    assert iom["inputs"] == {"extract_2026/people.parquet": "ab" * 32}
+    assert iom["notebook"] == f"{tmp_path.name}/nb.ipynb"
+    assert all(job["seed"] == 20190930 for job in manifest["jobs"].values())
+    identity = manifest["extra"]["data"]
+    assert identity["name"] == "extract_2026"
+    digest = hashlib.sha256(b"rows").hexdigest()
+    assert identity["files"] == {"people.parquet": digest}
+    assert identity["sha256"] == hashlib.sha256(f"people.parquet\0{digest}\n".encode()).hexdigest()
+
+
+def test_programme_jobs_record_the_configured_seed(tmp_path: Path) -> None:
+    from evaluation.config import load_programme_config
+    from evaluation.pipeline.cli import programme_jobs
+
+    data = tmp_path / "data"
+    data.mkdir()
+    jobs = programme_jobs(["iom"], data, tmp_path / "reports", ["seed=77"])
+    assert [j.name for j in jobs] == ["iom", "iom_before_after"]
+    assert [j.seed for j in jobs] == [77, 77]
+    assert jobs[1].after == ("iom",)  # the before/after report reuses the IOM evaluation
+    default = load_programme_config("iom").seed
+    assert [j.seed for j in programme_jobs(["iom"], data, tmp_path / "r", [])] == [default] * 2
+
+
+# --- a reports folder that cannot be written ----------------------------------------------------
+
+
+def test_read_only_reports_folder_gets_a_clear_message(tmp_path: Path, capsys) -> None:
+    import argparse
+    import os
+
+    from evaluation.pipeline.cli import run_from_cli
+
+    target = tmp_path / "ro"
+    target.mkdir()
+    target.chmod(0o555)
+    if os.access(target, os.W_OK):  # root ignores permissions: use a read-only file system
+        target = Path("/sys/evaluation-reports")
+    args = argparse.Namespace(data=str(REPO / "data" / "synthetic"), reports=str(target),
+                              programmes=["iom"], overrides=[], workers=1, force=False)
+    try:
+        code = run_from_cli(args)
+    finally:
+        (tmp_path / "ro").chmod(0o755)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"ERROR: cannot write the reports into {target}")
+    assert "--reports" in err and "Traceback" not in err
+
+
+def test_index_of_a_run_in_progress_never_says_succeeded(fake_summary: RunSummary) -> None:
+    fake_summary.jobs = [j for j in fake_summary.jobs if j.status != "failed"]
+    fake_summary.jobs[1].status = "pending"
+    fake_summary.jobs[1].html = fake_summary.jobs[1].executed_notebook = None
+    page = write_index(fake_summary, synthetic=True).read_text(encoding="utf-8")
+    assert "1 of 2 reports NOT FINISHED" in page and "succeeded" not in page
+    assert "not finished (the run is in progress" in page
+    assert fake_summary.exit_code == 1 and not fake_summary.jobs[1].succeeded
+
+
+def test_portable_paths(tmp_path: Path) -> None:
+    from evaluation.pipeline.provenance import portable_path
+
+    reports, project = tmp_path / "out" / "reports", tmp_path / "project"
+    (tmp_path / "elsewhere" / "extract").mkdir(parents=True)
+    assert portable_path(reports / "iom" / "results.json", reports, project) == "iom/results.json"
+    assert portable_path(reports, reports, project) == "."
+    assert portable_path(project / "config" / "iom.yaml", reports, project) == "config/iom.yaml"
+    assert portable_path(tmp_path / "elsewhere" / "extract", reports, project) == "extract"
+    assert (portable_path(tmp_path / "elsewhere" / "extract" / "people.parquet", reports, project)
+            == "extract/people.parquet")

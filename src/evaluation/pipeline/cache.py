@@ -116,9 +116,11 @@ def read_stamp(output_dir: Path) -> dict[str, Any] | None:
 
 
 def write_stamp(output_dir: Path, stamp: Mapping[str, Any]) -> Path:
-    path = output_dir / STAMP_NAME
-    path.write_text(json.dumps(stamp, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return path
+    """Write the stamp all or nothing (a half-written stamp would read as absent anyway)."""
+    from evaluation.pipeline.files import atomic_write_text
+
+    text = json.dumps(stamp, indent=2, sort_keys=True) + "\n"
+    return atomic_write_text(output_dir / STAMP_NAME, text)
 
 
 def remove_stamp(output_dir: Path) -> None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evaluation.pipeline.interrupt import RunInterrupted
 from evaluation.pipeline.jobs import ReportJob, RunSummary
+from evaluation.pipeline.provenance import extract_identity
 from evaluation.pipeline.runner import run_pipeline
 
 REPO = Path(__file__).resolve().parents[3]
@@ -67,29 +70,45 @@ def programme_jobs(programmes: list[str], data_dir: Path, reports_dir: Path,
     jobs = []
     for name in programmes:
         config = load_programme_config(name)
-        if overrides:
-            config.with_overrides(list(overrides))  # fail now, naming the key, if it is wrong
+        seed = (config.with_overrides(list(overrides)) if overrides else config).seed
         params = {"programme": name, "data_dir": str(data_dir), "overrides": list(overrides),
                   "config_path": str(config.source)}
         job_inputs = [*inputs, config.source]
         jobs.append(ReportJob(name=name, notebook=PROGRAMME_NOTEBOOK, parameters=params,
-                              inputs=job_inputs, output_dir=reports_dir / name))
+                              inputs=job_inputs, output_dir=reports_dir / name, seed=seed))
         for companion in COMPANION_REPORTS:
             notebook = companion.notebook(name)
             if not (notebook.is_file() and companion.wanted(config)):
                 continue
             report = companion.report_name(name)
+            # after the programme's own report: it reuses that evaluation (result_store)
             jobs.append(ReportJob(name=report, notebook=notebook,
                                   parameters={k: v for k, v in params.items() if k != "programme"},
-                                  inputs=job_inputs, output_dir=reports_dir / report))
+                                  inputs=job_inputs, output_dir=reports_dir / report,
+                                  after=(name,), seed=seed))
     return jobs
 
 
-def summary_job(programmes: list[str], reports_dir: Path) -> ReportJob:
+def summary_job(programmes: list[str], reports_dir: Path, seed: int | None = None) -> ReportJob:
+    """The cross-programme summary. It draws no random numbers; ``seed`` is recorded anyway so
+    that every job in the manifest has one (the smallest of its programmes' seeds)."""
     inputs = [reports_dir / name / "results.json" for name in programmes]
     return ReportJob(name=SUMMARY_REPORT, notebook=SUMMARY_NOTEBOOK,
                      parameters={"reports_dir": str(reports_dir), "programmes": programmes},
-                     inputs=inputs, output_dir=reports_dir / SUMMARY_REPORT)
+                     inputs=inputs, output_dir=reports_dir / SUMMARY_REPORT, seed=seed)
+
+
+def check_writable(reports_dir: Path) -> str | None:
+    """None when reports can be written into ``reports_dir``, else a message saying why not."""
+    try:
+        reports_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=reports_dir, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return (f"cannot write the reports into {reports_dir}: {reason}. Choose a folder you "
+                "can write to with --reports, or make this one writable.")
+    return None
 
 
 def run_from_cli(args: argparse.Namespace) -> int:
@@ -105,6 +124,10 @@ def run_from_cli(args: argparse.Namespace) -> int:
         print(f"ERROR: unknown programme(s) {unknown}; configured: {known} "
               "(config/programmes/*.yaml)", file=sys.stderr)
         return 2
+    problem = check_writable(reports_dir)
+    if problem:
+        print(f"ERROR: {problem}", file=sys.stderr)
+        return 2
     try:
         metadata, _ = read_metadata(data_dir)
         jobs = programme_jobs(programmes, data_dir, reports_dir, list(args.overrides))
@@ -112,16 +135,25 @@ def run_from_cli(args: argparse.Namespace) -> int:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
 
+    seeds = {job.name: job.seed for job in jobs}
+
     def the_summary(first: RunSummary) -> list[ReportJob]:
         done = [p for p in programmes if first[p].status != "failed"]
-        return [summary_job(done, reports_dir)] if done else []
+        seed = min((seeds[p] for p in done if seeds[p] is not None), default=None)
+        return [summary_job(done, reports_dir, seed)] if done else []
 
     print(f"Running {len(jobs)} report(s) on {data_dir} with {args.workers} worker(s)...")
-    summary = run_pipeline(
-        jobs, reports_dir, synthetic=bool(metadata.get("synthetic", False)),
-        seed=metadata.get("seed"), then=the_summary, max_workers=args.workers, force=args.force,
-        extra={"data_dir": str(data_dir), "overrides": list(args.overrides), "extract": metadata},
-    )
+    try:
+        summary = run_pipeline(
+            jobs, reports_dir, synthetic=bool(metadata.get("synthetic", False)),
+            seed=metadata.get("seed"), then=the_summary, max_workers=args.workers,
+            force=args.force, extra={"data": extract_identity(data_dir),
+                                     "overrides": list(args.overrides), "extract": metadata},
+        )
+    except RunInterrupted as exc:
+        print(f"Stopped: {exc}. {reports_dir / 'index.html'} shows what finished; the next run "
+              "recomputes the rest.", file=sys.stderr)
+        return exc.exit_code
     print(summary.describe())
     print(f"Open {reports_dir / 'index.html'}")
     return summary.exit_code

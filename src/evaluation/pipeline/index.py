@@ -13,6 +13,7 @@ import struct
 from pathlib import Path
 from urllib.parse import quote
 
+from evaluation.pipeline.files import atomic_write_text
 from evaluation.pipeline.jobs import JobResult, RunSummary
 from evaluation.pipeline.manifest import MANIFEST_NAME
 
@@ -45,6 +46,7 @@ _STATUS_WORDS = {
     "ok": "ok",
     "cached": "ok (cached: inputs unchanged, not recomputed)",
     "failed": "FAILED",
+    "pending": "not finished (the run is in progress, or was stopped before it)",
 }
 
 
@@ -117,6 +119,9 @@ def _job_section(job: JobResult, root: Path) -> str:
     links = [
         _link(job.html, root, "Report (HTML)"),
         _link(job.executed_notebook, root, "Executed notebook (.ipynb)"),
+        _link(job.report_dir / f"{job.name}.log", root, "Error log (full traceback)")
+        if job.status == "failed"
+        else "",
         *(_link(p, root, "Results (results.json)") for p in kinds["results"]),
     ]
     items = "".join(f"<li>{link}</li>" for link in links if link)
@@ -179,8 +184,12 @@ def render_index(
         if manifest.is_file()
         else ""
     )
+    n_pending = len(summary.pending)
     overall = (
-        f"{n_failed} of {len(summary.jobs)} reports FAILED; see below."
+        f"{n_pending} of {len(summary.jobs)} reports NOT FINISHED (the run is in progress, or "
+        "was stopped); their previous results were removed."
+        if n_pending
+        else f"{n_failed} of {len(summary.jobs)} reports FAILED; see below."
         if n_failed
         else f"All {len(summary.jobs)} reports succeeded."
     )
@@ -222,6 +231,5 @@ def write_index(
     """
     reports_dir = Path(reports_dir) if reports_dir is not None else Path(summary.reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
-    path = reports_dir / INDEX_NAME
-    path.write_text(render_index(summary, reports_dir, synthetic, title), encoding="utf-8")
-    return path
+    return atomic_write_text(reports_dir / INDEX_NAME, render_index(summary, reports_dir,
+                                                                       synthetic, title))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-Status = Literal["ok", "failed", "cached"]
+Status = Literal["ok", "failed", "cached", "pending"]
 _TABLE_SUFFIXES = {".csv", ".tsv", ".parquet", ".xlsx", ".ods"}
 _FIGURE_SUFFIXES = {".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp"}
 
@@ -20,7 +20,9 @@ class ReportJob:
     ``output_dir`` defaults to ``<reports_dir>/<name>``. Unless ``output_param`` is None, the
     output directory is also injected as that parameter (so notebooks need no hard-coded
     paths). ``cwd`` (default: the output directory) is where the kernel starts, so a stray
-    relative write lands in ``reports/``, never back in ``notebooks/``.
+    relative write lands in ``reports/``, never back in ``notebooks/``. ``after`` names jobs of
+    the same run that must finish first (this one reuses what they computed). ``seed`` is the
+    seed the job's computation uses (recorded in the manifest; from its configuration).
     """
 
     name: str
@@ -30,6 +32,8 @@ class ReportJob:
     output_dir: Path | None = None
     output_param: str | None = "output_dir"
     cwd: Path | None = None
+    after: Sequence[str] = ()
+    seed: int | None = None
 
 
 @dataclass
@@ -52,10 +56,11 @@ class JobResult:
     duration_s: float | None = None
     error: str | None = None
     failed_cell: dict[str, Any] | None = None
+    seed: int | None = None
 
     @property
     def succeeded(self) -> bool:
-        return self.status != "failed"
+        return self.status in ("ok", "cached")
 
     def outputs_by_kind(self) -> dict[str, list[Path]]:
         """Outputs grouped as ``results`` (results.json), ``tables``, ``figures`` and ``other``."""
@@ -110,13 +115,18 @@ class RunSummary:
         return [j for j in self.jobs if j.status == "cached"]
 
     @property
+    def pending(self) -> list[JobResult]:
+        """Jobs not finished yet (only while a run is in progress)."""
+        return [j for j in self.jobs if j.status == "pending"]
+
+    @property
     def ok(self) -> list[JobResult]:
         return [j for j in self.jobs if j.status == "ok"]
 
     @property
     def exit_code(self) -> int:
         """0 when every job succeeded (ran or cached), 1 otherwise: for ``sys.exit``."""
-        return 1 if self.failed else 0
+        return 1 if self.failed or self.pending else 0
 
     def __getitem__(self, name: str) -> JobResult:
         for job in self.jobs:

@@ -1,5 +1,9 @@
 """Provenance for a run: ``reports/manifest.json``.
 
+Paths are recorded relative to the reports folder or the project, never as this machine's
+absolute folders (home, temporary): two machines running the same thing agree, and nothing
+local leaks into a published file. The extract is named by its folder name and hashes.
+
 Everything needed to say what produced the reports (RAP practice: outputs carry their
 provenance): git commit and dirty flag, parameters per job, package versions, SHA-256 of every
 input and output file, seed, Python version, the data's synthetic flag, and start/end times.
@@ -10,41 +14,36 @@ command run twice gives byte-identical results.
 from __future__ import annotations
 
 import json
-import os
 import platform
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from evaluation.pipeline import cache
+from evaluation.pipeline.files import atomic_write_text
 from evaluation.pipeline.jobs import JobResult, RunSummary
-from evaluation.pipeline.provenance import git_state
+from evaluation.pipeline.provenance import git_state, portable, portable_path
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 
 
 def _rel(path: Path | None, root: Path) -> str | None:
-    """Path relative to the reports directory when inside it (portable), else absolute."""
-    if path is None:
-        return None
-    path = Path(path)
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return os.fspath(path)
+    """A path the manifest can carry to another machine (see :func:`portable_path`)."""
+    return None if path is None else portable_path(path, root)
 
 
 def _job_entry(job: JobResult, root: Path) -> dict[str, Any]:
     notebook_hash = cache.sha256_file(job.notebook) if job.notebook.is_file() else None
     outputs = {_rel(p, root): cache.sha256_file(p) for p in job.outputs if Path(p).is_file()}
+    seed = job.seed if job.seed is not None else job.parameters.get("seed")
     return {
         "status": job.status,
-        "notebook": os.fspath(job.notebook),
+        "notebook": _rel(job.notebook, root),
         "notebook_sha256": notebook_hash,
-        "parameters": job.parameters,
-        "seed": job.parameters.get("seed"),
-        "inputs": dict(sorted(job.inputs.items())),
+        "parameters": portable(job.parameters, root),
+        "seed": seed,
+        "inputs": dict(sorted(portable(job.inputs, root).items())),
         "outputs": dict(sorted(outputs.items())),
         "executed_notebook": _rel(job.executed_notebook, root),
         "html": _rel(job.html, root),
@@ -66,10 +65,8 @@ def manifest_dict(
 ) -> dict[str, Any]:
     """The manifest as a dict (see :func:`build_manifest`)."""
     root = Path(summary.reports_dir).resolve()
-    seeds = sorted(
-        {j.parameters["seed"] for j in summary.jobs if j.parameters.get("seed") is not None},
-        key=repr,
-    )
+    job_seeds = [j.seed if j.seed is not None else j.parameters.get("seed") for j in summary.jobs]
+    seeds = sorted({s for s in job_seeds if s is not None}, key=repr)
     return {
         "manifest_version": MANIFEST_VERSION,
         "synthetic": bool(synthetic),
@@ -90,7 +87,7 @@ def manifest_dict(
             },
         },
         "jobs": {job.name: _job_entry(job, root) for job in summary.jobs},
-        **({"extra": dict(extra)} if extra else {}),
+        **({"extra": portable(dict(extra), root)} if extra else {}),
     }
 
 
@@ -111,6 +108,4 @@ def build_manifest(
     reports_dir = Path(reports_dir) if reports_dir is not None else Path(summary.reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     data = manifest_dict(summary, synthetic=synthetic, seed=seed, extra=extra)
-    path = reports_dir / MANIFEST_NAME
-    path.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    return path
+    return atomic_write_text(reports_dir / MANIFEST_NAME, json.dumps(data, indent=2, default=str) + "\n")

@@ -3,12 +3,18 @@ turned into what papermill can inject (and JSON can record)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+#: The project's root folder (the checkout holding src/, notebooks/, config/).
+PROJECT_DIR = Path(__file__).resolve().parents[3]
+#: The files of an extract that identify it (as ``evaluation run`` hashes them).
+EXTRACT_SUFFIXES = (".parquet", ".csv", ".json")
 
 
 def now() -> str:
@@ -65,3 +71,44 @@ def git_state(repo_dir: str | Path | None = None) -> dict[str, Any]:
     except (OSError, subprocess.SubprocessError):
         return {"commit": "unknown", "dirty": "unknown"}
     return {"commit": commit or "unknown", "dirty": bool(porcelain.strip())}
+
+
+def portable_path(path: str | os.PathLike[str], reports_dir: Path,
+                  project_dir: Path = PROJECT_DIR) -> str:
+    """A path as the manifest records it, free of this machine's folders: relative to the
+    reports folder (where the manifest lives) when inside it, else relative to the project,
+    else a folder's own name (``synthetic``) or a file's folder and name
+    (``synthetic/people.parquet``)."""
+    p = Path(os.path.abspath(os.fspath(path)))
+    for root in (Path(os.path.abspath(reports_dir)), Path(os.path.abspath(project_dir))):
+        if p == root:
+            return "."
+        if p.is_relative_to(root):
+            return p.relative_to(root).as_posix()
+    if p.is_dir() or not p.parent.name:
+        return p.name
+    return Path(p.parent.name, p.name).as_posix()
+
+
+def portable(value: Any, reports_dir: Path, project_dir: Path = PROJECT_DIR) -> Any:
+    """``value`` (JSON-able) with every absolute path string made portable (:func:`portable_path`)."""
+    if isinstance(value, str):
+        return portable_path(value, reports_dir, project_dir) if os.path.isabs(value) else value
+    if isinstance(value, list | tuple):
+        return [portable(v, reports_dir, project_dir) for v in value]
+    if isinstance(value, Mapping):
+        return {portable(k, reports_dir, project_dir): portable(v, reports_dir, project_dir)
+                for k, v in value.items()}
+    return value
+
+
+def extract_identity(data_dir: str | Path) -> dict[str, Any]:
+    """The extract as the manifest names it: its folder's own name, the SHA-256 of each data
+    file and one SHA-256 over those (equal extracts, equal hash, wherever they are stored)."""
+    from evaluation.pipeline.cache import sha256_file
+
+    folder = Path(data_dir)
+    files = {p.name: sha256_file(p) for p in sorted(folder.iterdir())
+             if p.is_file() and p.suffix in EXTRACT_SUFFIXES} if folder.is_dir() else {}
+    combined = hashlib.sha256("".join(f"{k}\0{v}\n" for k, v in files.items()).encode())
+    return {"name": folder.name, "sha256": combined.hexdigest(), "files": files}

@@ -7,17 +7,21 @@ or Mermaid from a CDN: CI and many police networks are offline), adds print-frie
 gives every image an ``alt`` text taken from the output's or the cell's metadata.
 
 Cells tagged ``remove-cell`` (or ``remove_cell``) are dropped; cells tagged ``remove-output``
-keep nothing.
+keep nothing. A cell that raised shows one line (the exception), never the traceback: the
+page is for readers; the traceback goes to the job's log file.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
+
+from evaluation.pipeline.files import atomic_write_text
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "evaluation_report"
@@ -55,8 +59,35 @@ class AltTextPreprocessor(Preprocessor):
         return cell, resources
 
 
-def make_exporter() -> HTMLExporter:
-    """An HTMLExporter configured with our template: no input, no prompts, tagged cells removed."""
+class ShortErrorPreprocessor(Preprocessor):
+    """Replace each error output by one line, ``ExceptionName: message`` plus ``note``."""
+
+    def __init__(self, note: str = "", **kw):  # type: ignore[no-untyped-def]
+        super().__init__(**kw)
+        self.note = note
+
+    def preprocess_cell(self, cell, resources, index):  # type: ignore[override]
+        if cell.cell_type != "code":
+            return cell, resources
+        outputs = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                value = str(output.get("evalue", "")).strip().splitlines()
+                line = f"{output.get('ename', 'Error')}: {value[-1] if value else ''}".strip()
+                text = f"This report stopped here. {line}" + (f" ({self.note})" if self.note else "")
+                output = nbformat.v4.new_output("stream", name="stderr", text=text + "\n")
+            outputs.append(output)
+        cell.outputs = outputs
+        return cell, resources
+
+
+@lru_cache(maxsize=8)
+def make_exporter(error_note: str = "") -> HTMLExporter:
+    """An HTMLExporter configured with our template: no input, no prompts, tagged cells removed.
+
+    Built once per worker and reused (loading the template and its filters costs a fraction of
+    a second per report otherwise); its preprocessors keep no state between notebooks.
+    """
     config = Config()
     config.TemplateExporter.exclude_input = True
     config.TemplateExporter.exclude_input_prompt = True
@@ -70,17 +101,20 @@ def make_exporter() -> HTMLExporter:
         template_name=TEMPLATE_NAME,
     )
     exporter.register_preprocessor(AltTextPreprocessor(), enabled=True)
+    exporter.register_preprocessor(ShortErrorPreprocessor(note=error_note), enabled=True)
     return exporter
 
 
-def render_html(notebook: str | Path, html_path: str | Path, title: str | None = None) -> Path:
-    """Render ``notebook`` (executed .ipynb) to ``html_path``; returns the path written."""
+def render_html(notebook: str | Path, html_path: str | Path, title: str | None = None,
+                error_note: str = "") -> Path:
+    """Render ``notebook`` (executed .ipynb) to ``html_path`` (all or nothing); returns the path.
+
+    ``error_note`` follows the one-line message of a failed cell (e.g. where the traceback is).
+    """
     notebook, html_path = Path(notebook), Path(html_path)
     nb = nbformat.read(notebook, as_version=4)
     if title:
         nb.metadata["title"] = title
     resources = {"metadata": {"name": title or notebook.stem, "path": str(notebook.parent)}}
-    body, _ = make_exporter().from_notebook_node(nb, resources=resources)
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    html_path.write_text(body, encoding="utf-8")
-    return html_path
+    body, _ = make_exporter(error_note).from_notebook_node(nb, resources=resources)
+    return atomic_write_text(html_path, body)

@@ -3,6 +3,8 @@ wrote and write its cache stamp. :func:`execute_job` never raises: a failure is 
 
 from __future__ import annotations
 
+import os
+import re
 import time
 import traceback
 from collections.abc import Iterable, Mapping
@@ -10,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.pipeline import cache
+from evaluation.pipeline.files import PARTIAL_SUFFIX, atomic_write_text
 from evaluation.pipeline.jobs import JobResult
 from evaluation.pipeline.kernel import KERNEL_NAME, kernel_config
 from evaluation.pipeline.provenance import now
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def last_line(text: str) -> str:
@@ -47,8 +52,22 @@ def remove_previous_outputs(output_dir: Path, stamp: Mapping[str, Any] | None) -
             path.unlink()
 
 
+def _strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def write_failure_log(path: Path, result: JobResult, detail: str) -> Path:
+    """The full traceback of a failed job, for developers (the page shows one line)."""
+    text = f"report {result.name}: FAILED\n{result.failure_text()}\n\n{_strip_ansi(detail)}\n"
+    return atomic_write_text(path, text)
+
+
 def execute_job(spec: dict[str, Any]) -> JobResult:
-    """Run one notebook, render it, list its outputs, write its stamp. Never raises."""
+    """Run one notebook, render it, list its outputs, write its stamp (last). Never raises.
+
+    The executed notebook and the HTML page are written under temporary names and renamed when
+    complete; the stamp, which lets the next run skip the job, is written after everything else.
+    """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -57,7 +76,10 @@ def execute_job(spec: dict[str, Any]) -> JobResult:
     result: JobResult = spec["result"]
     output_dir, report_dir = result.output_dir, result.report_dir
     executed = report_dir / f"{result.name}.ipynb"
+    partial = report_dir / f".{result.name}{PARTIAL_SUFFIX}.ipynb"
     html = report_dir / f"{result.name}.html"
+    log = report_dir / f"{result.name}.log"
+    detail = ""
     result.started = now()
     t0 = time.perf_counter()
     try:
@@ -66,13 +88,13 @@ def execute_job(spec: dict[str, Any]) -> JobResult:
         old = cache.read_stamp(output_dir)
         cache.remove_stamp(output_dir)
         remove_previous_outputs(output_dir, old)
-        for stale in (executed, html):
+        for stale in (executed, html, log, partial):
             stale.unlink(missing_ok=True)
         cwd = Path(spec["cwd"])
         cwd.mkdir(parents=True, exist_ok=True)
         pm.execute_notebook(
             str(result.notebook),
-            str(executed),
+            str(partial),
             parameters=result.parameters,
             kernel_name=KERNEL_NAME,
             language="python",
@@ -91,21 +113,32 @@ def execute_job(spec: dict[str, Any]) -> JobResult:
             "execution_count": exc.exec_count,
             "source": "\n".join(str(exc.source).splitlines()[:10]),
         }
+        detail = "\n".join(exc.traceback or []) or str(exc)
     except Exception as exc:
         result.status = "failed"
         result.error = last_line("".join(traceback.format_exception_only(exc)))
+        detail = traceback.format_exc()
 
+    if partial.is_file():  # complete: papermill writes it last (also after a failing cell)
+        os.replace(partial, executed)
     if executed.is_file():
         result.executed_notebook = executed
         try:
-            result.html = render_html(executed, html, title=result.name)
+            result.html = render_html(executed, html, title=result.name,
+                                      error_note=f"full traceback in {log.name}")
         except Exception as exc:
             if result.status == "ok":
                 result.status = "failed"
                 result.error = "HTML rendering failed: " + last_line(
                     "".join(traceback.format_exception_only(exc))
                 )
-    result.outputs = collect_outputs(output_dir, [executed, html])
+                detail = traceback.format_exc()
+    if result.status == "failed":
+        try:
+            write_failure_log(log, result, detail)
+        except OSError:
+            pass
+    result.outputs = collect_outputs(output_dir, [executed, html, log])
     result.finished = now()
     result.duration_s = round(time.perf_counter() - t0, 3)
     try:
