@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.pipeline import result_store
+from evaluation.analysis import result_store
 
 CONFIG = {"name": "iom", "outcomes": {"window_days": 365}, "seed": 20190930}
 CODE = {"version": "0.1.0", "source_sha256": "abc"}

@@ -17,6 +17,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from evaluation.hashing import (  # noqa: F401 (re-exported for the pipeline)
+    canonical_json,
+    library_source_hash,
+    sha256_file,
+)
+
 STAMP_NAME = ".evaluation-stamp.json"
 
 #: Direct dependencies whose versions are recorded in the manifest and enter the cache key.
@@ -36,18 +42,6 @@ DIRECT_DEPENDENCIES: tuple[str, ...] = (
     "PyYAML",
 )
 
-_CHUNK = 1 << 20
-
-
-def sha256_file(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, read in chunks so large extracts do not fill memory."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def package_versions(packages: Iterable[str] = DIRECT_DEPENDENCIES) -> dict[str, str]:
     """Installed version of each package ("not installed" when absent), in the order given."""
     versions: dict[str, str] = {}
@@ -61,25 +55,6 @@ def package_versions(packages: Iterable[str] = DIRECT_DEPENDENCIES) -> dict[str,
 
 def python_version() -> str:
     return platform.python_version()
-
-
-def library_source_hash() -> str:
-    """SHA-256 over the ``evaluation`` package's .py files, so library edits invalidate caches."""
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def canonical_json(value: Any) -> str:
-    """JSON with sorted keys and no whitespace variation: equal values give equal strings."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 def cache_components(

@@ -8,7 +8,7 @@ code never switches a user's backend itself.
 
 Workspace: each run keeps its kernelspec, the kernels' connection and socket files
 (``JUPYTER_RUNTIME_DIR``, ``TMPDIR``) and the store of computed evaluations (``EVALUATION_RESULT_CACHE``, see
-:mod:`evaluation.pipeline.result_store`) in one private temporary folder, removed when the run
+:mod:`evaluation.analysis.result_store`) in one private temporary folder, removed when the run
 ends; a folder left by a run that was killed (its owner process is gone) is removed by the next.
 """
 
@@ -93,8 +93,8 @@ def kernel_workspace(tmp_dir: str | Path | None = None) -> Iterator[Path]:
 def init_worker(kernel_root: str) -> None:
     """Worker set-up: our kernelspec first on ``JUPYTER_PATH``, :data:`KERNEL_ENVIRONMENT`, the
     workspace's runtime folder and result store; SIGTERM kills the worker's kernels with it."""
+    from evaluation.analysis.result_store import ENV_VAR
     from evaluation.pipeline.interrupt import kill_children_and_exit
-    from evaluation.pipeline.result_store import ENV_VAR
 
     previous = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = kernel_root + (os.pathsep + previous if previous else "")

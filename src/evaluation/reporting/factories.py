@@ -45,6 +45,7 @@ def open_programme_report(programme: str, data_dir: str | Path, output_dir: str 
                           overrides: list[str] | None = None,
                           config_path: str | Path | None = None) -> ProgrammeReport:
     """Configuration, extract (refused if it has unreadable values), evaluation, report."""
+    from evaluation.analysis import result_store
     from evaluation.analysis.programme import evaluate_programme
     from evaluation.config import load_programme_config
     from evaluation.data.gate import VALIDATED_DIGEST_ENV, open_validated_extract
@@ -52,14 +53,19 @@ def open_programme_report(programme: str, data_dir: str | Path, output_dir: str 
     config = load_programme_config(config_path or programme)
     if overrides:
         config = config.with_overrides(list(overrides))
-    # the one gate: every rule of the contract, unless `evaluation run` has just checked
-    # these very bytes (same digest)
-    extract = open_validated_extract(data_dir,
-                                     validated_digest=os.environ.get(VALIDATED_DIGEST_ENV))
-    evaluation = evaluate_programme(config, extract)
-    truth = load_truth(data_dir, config.programme) if extract.is_synthetic else None
-    return ProgrammeReport(evaluation, output_dir, truth=truth,
-                           extract_info=describe_extract(extract))
+
+    def compute():
+        # the one gate: every rule of the contract, unless `evaluation run` has just checked
+        # these very bytes (same digest)
+        extract = open_validated_extract(data_dir,
+                                         validated_digest=os.environ.get(VALIDATED_DIGEST_ENV))
+        return evaluate_programme(config, extract), describe_extract(extract)
+
+    # computed once per run: a companion report (IOM before/after) reuses the programme's
+    # evaluation from the run's private store instead of redoing it
+    evaluation, extract_info = result_store.evaluate_once(config, data_dir, compute)
+    truth = load_truth(data_dir, config.programme) if evaluation.synthetic else None
+    return ProgrammeReport(evaluation, output_dir, truth=truth, extract_info=extract_info)
 
 
 def open_iom_before_after(data_dir: str | Path, output_dir: str | Path,

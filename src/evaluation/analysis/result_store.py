@@ -30,7 +30,7 @@ from functools import cache as _memoise
 from pathlib import Path
 from typing import Any, TypeVar
 
-from evaluation.pipeline import cache
+from evaluation import hashing as cache
 
 ENV_VAR = "EVALUATION_RESULT_CACHE"
 #: The files of an extract a result depends on (as ``evaluation run`` hashes them).
