@@ -16,6 +16,7 @@ from typing import Any
 
 from evaluation.pipeline.interrupt import RunInterrupted
 from evaluation.pipeline.jobs import ReportJob, RunSummary
+from evaluation.pipeline.printing import print_reports
 from evaluation.pipeline.provenance import extract_identity
 from evaluation.pipeline.runner import run_pipeline
 
@@ -155,5 +156,7 @@ def run_from_cli(args: argparse.Namespace) -> int:
               "recomputes the rest.", file=sys.stderr)
         return exc.exit_code
     print(summary.describe())
+    for note in print_reports(summary, programmes, workers=args.workers):
+        print(f"note: {note}")
     print(f"Open {reports_dir / 'index.html'}")
     return summary.exit_code
