@@ -20,7 +20,7 @@ RUN_ARGS ?=
 STAMPS := .make
 VALIDATED := $(STAMPS)/validated$(subst /,_,$(abspath $(DATA)))
 
-.PHONY: help install data validate reports test test-all lint format benchmark clean
+.PHONY: help install data validate reports test test-all lint format multiverse benchmark clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -58,11 +58,17 @@ test: $(INSTALLED) ## run the test suite (slow Monte Carlo checks excluded: see 
 test-all: $(INSTALLED) ## run every test, including the slow ones
 	$(BIN)/python -m pytest
 
-lint: $(INSTALLED) ## ruff on the code and notebooks
+lint: $(INSTALLED) ## ruff: lint and formatting check on the code and notebooks
 	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/ruff format --check src tests benchmarks notebooks
 
-format: $(INSTALLED) ## ruff --fix
+format: $(INSTALLED) ## ruff --fix and ruff format
 	$(BIN)/ruff check --fix src tests benchmarks notebooks
+	$(BIN)/ruff format src tests benchmarks notebooks
+
+multiverse: $(INSTALLED) $(if $(filter $(SYNTH_DIR),$(DATA)),$(SYNTH_DIR)/extract.json) ## the specification curve of every programme (slow: every declared combination)
+	@for p in $$($(BIN)/python -c "from evaluation.config import list_programmes; print(*list_programmes())"); do \
+	  $(BIN)/evaluation multiverse $$p --data $(DATA) --reports reports --workers $(WORKERS) || exit 1; done
 
 benchmark: $(INSTALLED) ## the long runs: outcomes, matching, Monte Carlo coverage (results in benchmarks/results/)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
