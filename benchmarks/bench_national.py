@@ -230,8 +230,10 @@ def markdown(result: dict) -> str:
     st = result["stage_seconds_median"]
     lines = [f"National benchmark ({result['date']}, {result['machine']}): "
              f"{result['rows']['people']:,} people, {result['rows']['offences']:,} offences, "
-             f"{result['n_treated_analysed']:,} IOM people matched against a pool of "
-             f"{result['n_design'] - N_TREATED:,}; medians of {result['repeats']} runs "
+             f"{N_TREATED:,} IOM episodes against a pool of {1_000_000 - N_TREATED:,} "
+             f"({result['n_design']:,} eligible after the age rule, "
+             f"{result['n_treated_analysed']:,} treated matched 1:1); medians of "
+             f"{result['repeats']} runs "
              f"(each in a fresh process). Whole evaluation "
              f"{result['whole_seconds_median']:.1f} s wall, "
              f"{result['whole_cpu_seconds_median']:.1f} s CPU (target 120 s), peak "
@@ -253,7 +255,12 @@ def main() -> None:
                     help="append each finished run here (JSON lines) and reuse earlier ones")
     ap.add_argument("--cache", type=Path, default=CACHE)
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--table-only", action="store_true",
+                    help="only rewrite the README table from results/national.json")
     args = ap.parse_args()
+    if args.table_only:
+        _write_table(markdown(json.loads(RESULTS.read_text())))
+        return
     if args.child:
         print(json.dumps(one_run(args.cache)))
         return
@@ -295,11 +302,15 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     table = markdown(result)
+    _write_table(table)
+    print(table)
+
+
+def _write_table(table: str) -> None:
     if README.exists() and BEGIN in README.read_text():
         text = README.read_text()
         head, rest = text.split(BEGIN, 1)
         README.write_text(head + BEGIN + "\n" + table + END + rest.split(END, 1)[1])
-    print(table)
 
 
 if __name__ == "__main__":
