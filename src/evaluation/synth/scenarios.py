@@ -2,8 +2,9 @@
 
 The default world is ignorable by construction: selection runs only on what the extract shows,
 both arms' index dates mark the same event, and nobody in a pool is adopted later. Each scenario
-breaks one of those properties, with a strength written into the planted truth (``SyntheticWorld.truth``) so a study can say
-which designs are biased by it and which recover the truth. The truth is still the contrast of
+breaks one of those properties, with a strength recorded in the planted truth
+(``SyntheticWorld.truth``), so a study can say which designs are biased by it and which
+recover the truth. The truth is still the contrast of
 the treated's two potential-outcome histories (``effects.att_truth``), so it is exact whatever
 the scenario does to the analysis.
 
