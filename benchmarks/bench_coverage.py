@@ -2,7 +2,7 @@
 
 Over seeded synthetic worlds (``evaluation.synth.generate``), each of the four programmes is
 analysed exactly as the report does (``evaluate.build_design`` with the reviewed default
-configuration, outcomes by ``evaluate._outcomes``, the hazard ratio by ``cox_effect`` with the
+configuration, outcomes by ``analysis.derive.derive_analysis_outcomes``, the hazard ratio by ``cox_effect`` with the
 matched weights and matched-set clusters, the risk difference by ``binary_effect`` on rows with a
 complete read-out). Each interval is compared with the planted truth the generator computed from
 the potential outcomes of the treated (``world.truth["programmes"][p]``). A well-calibrated 95%

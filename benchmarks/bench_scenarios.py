@@ -44,18 +44,19 @@ README = Path(__file__).resolve().parent / "README.md"
 BEGIN, END = "<!-- BEGIN SCENARIOS -->", "<!-- END SCENARIOS -->"
 
 
-def _task(scenario: str, seed: int, scale: float) -> tuple[str, int, list[dict[str, Any]]]:
-    return scenario, seed, analyse_dataset(seed, scale, PROGRAMMES, scenario=scenario)
+def _task(scenario: str, seed: int, scale: float, programmes: tuple[str, ...]
+          ) -> tuple[str, int, list[dict[str, Any]]]:
+    return scenario, seed, analyse_dataset(seed, scale, programmes, scenario=scenario)
 
 
 def run(scenarios: list[str], seeds: list[int], scale: float, workers: int,
-        progress: Path) -> None:
+        progress: Path, programmes: tuple[str, ...] = PROGRAMMES) -> None:
     done = {(r["scenario"], r["seed"]) for r in read_progress(progress)
             if r.get("scale") == scale}
     todo = [(sc, s) for s in seeds for sc in scenarios if (sc, s) not in done]
     print(f"{len(todo)} worlds to run ({len(done)} already in {progress})", flush=True)
     with ProcessPoolExecutor(max_workers=max(workers, 1)) as pool:
-        futures = [pool.submit(_task, sc, s, scale) for sc, s in todo]
+        futures = [pool.submit(_task, sc, s, scale, programmes) for sc, s in todo]
         for i, f in enumerate(as_completed(futures), 1):
             sc, seed, recs = f.result()
             for r in recs:
@@ -143,6 +144,8 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=0.15)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--scenarios", nargs="*", default=list(SCENARIOS))
+    ap.add_argument("--programmes", nargs="*", default=list(PROGRAMMES),
+                    help="programmes analysed in each world (default: all four)")
     ap.add_argument("--progress", type=Path,
                     default=Path(tempfile.gettempdir()) / "bench_scenarios_progress.jsonl")
     ap.add_argument("--out", type=Path, default=RESULTS)
@@ -154,7 +157,8 @@ def main() -> None:
     wall = None
     if not args.report_only:
         t0 = time.perf_counter()
-        run(args.scenarios, seeds, args.scale, args.workers, args.progress)
+        run(args.scenarios, seeds, args.scale, args.workers, args.progress,
+            tuple(args.programmes))
         wall = round(time.perf_counter() - t0, 1)
     write_outputs(args.progress, args.scale, seeds, args.out, wall)
 

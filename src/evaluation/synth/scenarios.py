@@ -2,8 +2,9 @@
 
 The default world is ignorable by construction: selection runs only on what the extract shows,
 both arms' index dates mark the same event, and nobody in a pool is adopted later. Each scenario
-breaks one of those properties, with a strength written into ``truth.json`` so a study can say
-which designs are biased by it and which recover the truth. The truth is still the contrast of
+breaks one of those properties, with a strength recorded in the planted truth
+(``SyntheticWorld.truth``), so a study can say which designs are biased by it and which
+recover the truth. The truth is still the contrast of
 the treated's two potential-outcome histories (``effects.att_truth``), so it is exact whatever
 the scenario does to the analysis.
 
@@ -57,7 +58,7 @@ class Scenario:
                     or self.confounder_selection)
 
     def record(self) -> dict:
-        """The scenario's parameters, as written to ``truth.json`` and ``extract.json``."""
+        """The scenario's parameters, as recorded in the planted truth and the extract metadata."""
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
 
 
