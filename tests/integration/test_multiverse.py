@@ -11,7 +11,8 @@ from evaluation.config import load_programme_config
 from evaluation.data.io import load_extract
 from evaluation.synth import generate, write_world
 
-GRID = {"multiverse.window_days": "[182]", "multiverse.method": "[weighting]"}
+GRID = {"multiverse.window_days": "[182]", "multiverse.method": "[weighting]",
+        "multiverse.caliper": "[]", "multiverse.ratio": "[]", "multiverse.waiting_period": "[]"}
 
 
 @pytest.fixture(scope="module")
