@@ -126,7 +126,8 @@ def robustness_checks(config, extract, analysis: pd.DataFrame) -> dict[str, pd.D
     out: dict[str, pd.DataFrame] = {}
     if r.rosenbaum and config.design.method == "matching":
         out["rosenbaum"] = rosenbaum_table(analysis, programme=config.short_title or config.title)
-    if r.competing_risks:
+    if r.competing_risks and config.design.method == "matching":
+        # Fine-Gray here is unweighted: valid on 1:1 matched groups, not on weighted ones
         out.update(competing_risks_tables(analysis, float(config.outcomes.window_days)))
     if r.event_study:
         out.update(event_study_tables(extract, analysis))
