@@ -30,7 +30,9 @@ def test_love_plot_markers_differ():
     assert [ln.get_marker() for ln in lines] == ["o", "s"]
     assert lines[0].get_markerfacecolor() != lines[1].get_markerfacecolor()
     assert np.allclose(lines[0].get_xdata(), before["smd"].abs())
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["x", "area[a]", "area[b]"]
+    # readers see words, not column names (issue 14); the threshold lines are labelled
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["X", "Home area: A", "Home area: B"]
+    assert {t.get_text() for t in ax.texts} == {"0.1: good balance", "0.2: limit"}
 
 
 def test_overlap_plot_mirrored():
@@ -38,7 +40,12 @@ def test_overlap_plot_mirrored():
     fig = Figure()
     ax = fig.subplots()
     assert overlap_plot(d, ax=ax) is ax
-    heights = [p.get_height() for p in ax.patches]
+    heights = np.array([p.get_height() for p in ax.patches])
     assert max(heights) > 0 and min(heights) < 0  # programme above, comparison below
+    # each group's bars are percentages of that group: 100 above, 100 below
+    assert np.isclose(heights[heights > 0].sum(), 100) and np.isclose(heights[heights < 0].sum(), -100)
+    # tick labels below the axis are shown as positive shares, never "negative densities"
+    formatter = ax.yaxis.get_major_formatter()
+    assert formatter(-5.0, 0) == "5%" and formatter(5.0, 0) == "5%"
     ax2 = overlap_plot(d, weights="w")
-    assert ax2.get_xlabel() == "propensity score"
+    assert ax2.get_xlabel().startswith("propensity score")

@@ -253,7 +253,7 @@ def test_index_links_status_and_accessibility(fake_summary: RunSummary) -> None:
     first_text = re.sub(r"<[^>]+>", "", body).strip().splitlines()[0]
     assert first_text.startswith("These reports are built on SYNTHETIC data")
     assert first_text == SYNTHETIC_NOTICE
-    assert '<html lang="en">' in page and "<title>Evaluation reports</title>" in page
+    assert '<html lang="en">' in page and "<title>Reoffending evaluation reports</title>" in page
     assert "<h1>" in page and "<h2" in page
     # no external resources at all
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
@@ -281,6 +281,39 @@ def test_index_links_status_and_accessibility(fake_summary: RunSummary) -> None:
     assert "FAILED" in page and "NameError: name &#x27;cohort&#x27; is not defined" in page
     assert "cohort.head()" in page and "In [2]" in page
     assert "cached" in page
+
+
+def test_index_reads_as_a_reader_would_want(fake_summary: RunSummary) -> None:
+    """Issue 14: titles not short names, a "Start here" list with the board summary and the
+    PDFs, the summary first, figure descriptions from ``.alt.txt``, no absolute paths."""
+    reports = fake_summary.reports_dir
+    iom = fake_summary["iom"]
+    iom.title = "Integrated Offender Management (Core pillar)"
+    (reports / "iom" / "iom.pdf").write_bytes(b"%PDF-1.4\n")
+    (reports / "board_summary.html").write_text("<html></html>")
+    (reports / "iom" / "figures" / "love_plot.alt.txt").write_text("Balance before and after")
+    page = write_index(fake_summary, reports, synthetic=True).read_text(encoding="utf-8")
+    start = page.split('id="start-here"', 1)[1].split("</section>", 1)[0]
+    assert "Board summary" in start and 'href="board_summary.html"' in start
+    assert "Integrated Offender Management (Core pillar)" in start
+    assert 'href="iom/iom.pdf"' in start
+    assert 'alt="Balance before and after"' in page and "no description" not in page
+    assert str(reports) not in page  # parameters shown relative to the reports folder
+
+
+def test_index_lists_the_summary_first(fake_summary: RunSummary) -> None:
+    from dataclasses import replace
+
+    summary_dir = fake_summary.reports_dir / "summary"
+    summary_dir.mkdir()
+    (summary_dir / "summary.html").write_text("<html></html>")
+    first = fake_summary.jobs[0]
+    job = replace(first, name="summary", output_dir=summary_dir, report_dir=summary_dir,
+                  html=summary_dir / "summary.html", outputs=[], title="Summary of all")
+    fake_summary.jobs.append(job)
+    page = write_index(fake_summary, synthetic=True).read_text(encoding="utf-8")
+    start = page.split('id="start-here"', 1)[1]
+    assert start.index("Summary of all") < start.index("iom")
 
 
 def test_index_without_synthetic_flag_has_no_notice(fake_summary: RunSummary) -> None:

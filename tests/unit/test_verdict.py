@@ -46,3 +46,21 @@ def test_build_verdict_lines():
 def test_interval_phrase_ratio():
     assert interval_phrase("time_to_reoffence_hr", 1.075, 0.87, 1.33) == (
         "hazard ratio 1.07 (95% confidence interval 0.87 to 1.33; below 1 favours the programme)")
+
+
+def test_pair_of_numbers_is_in_the_headline_measure_terms():
+    """A frequency headline shows both groups' reoffences per 100, not the one-year share
+    (issue 14: the box's numbers followed the share whatever the headline)."""
+    from evaluation.reporting.verdict import group_numbers
+
+    freq = group_numbers("n_reoffences_diff", 195.3, 194.2, "IOM", "within the first year",
+                         1996, 1982)
+    assert freq == ("195 proven reoffences per 100 people within the first year among the "
+                    "1,996 people who received IOM, against 194 per 100 among the 1,982 "
+                    "similar people who did not.")
+    assert "in 100 of" not in freq
+    rmst = group_numbers("rmst_diff", 250.4, 248.1, "IOM", "within the first year", 10, 12)
+    assert rmst.startswith("On average 250 days free of proven reoffending")
+    share = group_numbers("time_to_reoffence_hr", 68.1, 68.7, "IOM", "within the first year",
+                          10, 12)
+    assert share.startswith("68 in 100 of the 10 people")

@@ -16,6 +16,7 @@ from typing import Any
 
 from evaluation.pipeline.interrupt import RunInterrupted
 from evaluation.pipeline.jobs import ReportJob, RunSummary
+from evaluation.pipeline.index import write_index
 from evaluation.pipeline.printing import print_reports
 from evaluation.pipeline.provenance import extract_identity
 from evaluation.pipeline.runner import run_pipeline
@@ -25,6 +26,7 @@ NOTEBOOKS = REPO / "notebooks"
 PROGRAMME_NOTEBOOK = NOTEBOOKS / "programme_evaluation.ipynb"
 SUMMARY_NOTEBOOK = NOTEBOOKS / "summary.ipynb"
 SUMMARY_REPORT = "summary"
+SUMMARY_TITLE = "Summary: every programme evaluation side by side"
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,17 @@ class CompanionReport:
 
     suffix: str
     wanted: Callable[[Any], bool] = lambda config: True
+    # what the report adds to the programme's title, for the page title and the index
+    title_suffix: str = ""
 
     def notebook(self, name: str) -> Path:
         return NOTEBOOKS / f"{name}_{self.suffix}.ipynb"
 
     def report_name(self, name: str) -> str:
         return f"{name}_{self.suffix}"
+
+    def title(self, programme_title: str) -> str:
+        return f"{programme_title}: {self.title_suffix or self.suffix.replace('_', ' ')}"
 
 
 def _asks_for_before_during(config: Any) -> bool:
@@ -53,7 +60,8 @@ def _asks_for_before_during(config: Any) -> bool:
 
 #: The companion reports: today the before/after report of a programme with such a notebook.
 COMPANION_REPORTS: tuple[CompanionReport, ...] = (
-    CompanionReport("before_after", _asks_for_before_during),
+    CompanionReport("before_after", _asks_for_before_during,
+                    "offences before and during the programme"),
 )
 
 
@@ -76,7 +84,8 @@ def programme_jobs(programmes: list[str], data_dir: Path, reports_dir: Path,
                   "config_path": str(config.source)}
         job_inputs = [*inputs, config.source]
         jobs.append(ReportJob(name=name, notebook=PROGRAMME_NOTEBOOK, parameters=params,
-                              inputs=job_inputs, output_dir=reports_dir / name, seed=seed))
+                              inputs=job_inputs, output_dir=reports_dir / name, seed=seed,
+                              title=config.title))
         for companion in COMPANION_REPORTS:
             notebook = companion.notebook(name)
             if not (notebook.is_file() and companion.wanted(config)):
@@ -86,7 +95,8 @@ def programme_jobs(programmes: list[str], data_dir: Path, reports_dir: Path,
             jobs.append(ReportJob(name=report, notebook=notebook,
                                   parameters={k: v for k, v in params.items() if k != "programme"},
                                   inputs=job_inputs, output_dir=reports_dir / report,
-                                  after=(name,), seed=seed))
+                                  after=(name,), seed=seed,
+                                  title=companion.title(config.title)))
     return jobs
 
 
@@ -96,7 +106,8 @@ def summary_job(programmes: list[str], reports_dir: Path, seed: int | None = Non
     inputs = [reports_dir / name / "results.json" for name in programmes]
     return ReportJob(name=SUMMARY_REPORT, notebook=SUMMARY_NOTEBOOK,
                      parameters={"reports_dir": str(reports_dir), "programmes": programmes},
-                     inputs=inputs, output_dir=reports_dir / SUMMARY_REPORT, seed=seed)
+                     inputs=inputs, output_dir=reports_dir / SUMMARY_REPORT, seed=seed,
+                     title=SUMMARY_TITLE)
 
 
 def check_writable(reports_dir: Path) -> str | None:
@@ -158,5 +169,7 @@ def run_from_cli(args: argparse.Namespace) -> int:
     print(summary.describe())
     for note in print_reports(summary, programmes, workers=args.workers):
         print(f"note: {note}")
+    # again, now that the PDFs and the board summary exist: the index links them
+    write_index(summary, reports_dir, synthetic=bool(metadata.get("synthetic", False)))
     print(f"Open {reports_dir / 'index.html'}")
     return summary.exit_code

@@ -18,6 +18,9 @@ from evaluation.pipeline.jobs import JobResult, RunSummary
 from evaluation.pipeline.manifest import MANIFEST_NAME
 
 INDEX_NAME = "index.html"
+INDEX_TITLE = "Reoffending evaluation reports"
+SUMMARY_NAME = "summary"  # the cross-programme report (listed first)
+BOARD_SUMMARY_STEM = "board_summary"  # reports/board_summary.html and .pdf, when printed
 SYNTHETIC_NOTICE = (
     "These reports are built on SYNTHETIC data: they exercise the methods and the code, "
     "and say nothing about any real programme, area or person."
@@ -93,11 +96,17 @@ def png_description(path: Path) -> str | None:
 
 
 def _figure_alt(path: Path, job: JobResult) -> str:
+    """The figure's own description: its ``<stem>.alt.txt`` beside it, else the PNG's text chunk."""
+    sidecar = path.with_name(path.stem + ".alt.txt")
+    if sidecar.is_file():
+        text = sidecar.read_text(encoding="utf-8").strip()
+        if text:
+            return text
     described = png_description(path) if path.suffix.lower() == ".png" else None
     if described:
         return described
     words = path.stem.replace("_", " ").replace("-", " ")
-    return f"Figure '{words}' from the {job.name} report (no description recorded)"
+    return f"Figure '{words}' from the report {job.display_title}"
 
 
 def _status_cell(job: JobResult) -> str:
@@ -108,16 +117,53 @@ def _status_cell(job: JobResult) -> str:
     return text
 
 
+def _pdf_of(job: JobResult) -> Path | None:
+    return job.html.with_suffix(".pdf") if job.html is not None else None
+
+
+def _shown(value: object, root: Path) -> str:
+    """A parameter as a reader may see it: paths relative to the reports folder (an absolute
+    path names the machine that ran it, and means nothing on another)."""
+    if isinstance(value, str) and os.path.isabs(value):
+        return repr(Path(os.path.relpath(value, root)).as_posix())
+    if isinstance(value, list):
+        return "[" + ", ".join(_shown(v, root) for v in value) + "]"
+    return repr(value)
+
+
+def _reading_order(jobs: list[JobResult]) -> list[JobResult]:
+    """The cross-programme summary first (where a reader starts), then the run's own order."""
+    return sorted(jobs, key=lambda job: job.name != SUMMARY_NAME)
+
+
+def _start_here(summary: RunSummary, root: Path) -> str:
+    """What a reader opens: the board summary, then each report by its title (HTML and PDF)."""
+    items = []
+    board = [_link(root / f"{BOARD_SUMMARY_STEM}.{ext}", root, label)
+             for ext, label in (("html", "web page"), ("pdf", "PDF"))]
+    if any(board):
+        items.append("<li><strong>Board summary</strong> (one page, every programme): "
+                     + ", ".join(link for link in board if link) + "</li>")
+    for job in _reading_order(summary.jobs):
+        links = [link for link in (_link(job.html, root, "web page"),
+                                   _link(_pdf_of(job), root, "PDF")) if link]
+        where = ", ".join(links) if links else "not available (see its status below)"
+        items.append(f"<li><strong>{html.escape(job.display_title)}</strong>: {where}</li>")
+    return ('<section aria-labelledby="start-here"><h2 id="start-here">Start here</h2>'
+            f"<ul>{''.join(items)}</ul></section>")
+
+
 def _job_section(job: JobResult, root: Path) -> str:
     kinds = job.outputs_by_kind()
     anchor = f"report-{job.name}"
     parts = [
         f'<section aria-labelledby="{anchor}">',
-        f'<h2 id="{anchor}">{html.escape(job.name)}</h2>',
+        f'<h3 id="{anchor}">{html.escape(job.display_title)}</h3>',
     ]
     parts.append(f"<p>Status: {_status_cell(job)}</p>")
     links = [
         _link(job.html, root, "Report (HTML)"),
+        _link(_pdf_of(job), root, "Report (PDF, for print)"),
         _link(job.executed_notebook, root, "Executed notebook (.ipynb)"),
         _link(job.report_dir / f"{job.name}.log", root, "Error log (full traceback)")
         if job.status == "failed"
@@ -129,7 +175,7 @@ def _job_section(job: JobResult, root: Path) -> str:
         parts.append(f"<ul>{items}</ul>")
     if job.parameters:
         params = "".join(
-            f"<li><code>{html.escape(k)}</code> = <code>{html.escape(repr(v))}</code></li>"
+            f"<li><code>{html.escape(k)}</code> = <code>{html.escape(_shown(v, root))}</code></li>"
             for k, v in sorted(job.parameters.items())
         )
         parts.append(f"<details><summary>Parameters</summary><ul>{params}</ul></details>")
@@ -139,7 +185,7 @@ def _job_section(job: JobResult, root: Path) -> str:
                 f"<li>{_link(p, root, os.path.relpath(p, job.output_dir))}</li>"
                 for p in kinds[kind]
             )
-            parts.append(f"<h3>{heading}</h3><ul>{files}</ul>")
+            parts.append(f"<h4>{heading}</h4><ul>{files}</ul>")
     if kinds["figures"]:
         figures = []
         for p in kinds["figures"]:
@@ -150,24 +196,24 @@ def _job_section(job: JobResult, root: Path) -> str:
                 f'<figure><a href="{href}"><img src="{href}" alt="{alt}"></a>'
                 f"<figcaption>{name}</figcaption></figure>"
             )
-        parts.append("<h3>Figures</h3>" + "".join(figures))
+        parts.append("<h4>Figures</h4>" + "".join(figures))
     parts.append("</section>")
     return "\n".join(parts)
 
 
 def render_index(
-    summary: RunSummary, reports_dir: Path, synthetic: bool, title: str = "Evaluation reports"
+    summary: RunSummary, reports_dir: Path, synthetic: bool, title: str = INDEX_TITLE
 ) -> str:
     """The index page as a string (see :func:`write_index`)."""
     root = Path(reports_dir).resolve()
     n_failed = len(summary.failed)
     rows = []
-    for job in summary.jobs:
+    for job in _reading_order(summary.jobs):
         report = _link(job.html, root, "report") or "no report"
         duration = f"{job.duration_s:.1f} s" if job.duration_s is not None else ""
         rows.append(
             f'<tr><th scope="row"><a href="#report-{html.escape(job.name)}">'
-            f"{html.escape(job.name)}</a></th><td>{_status_cell(job)}</td>"
+            f"{html.escape(job.display_title)}</a></th><td>{_status_cell(job)}</td>"
             f"<td>{html.escape(duration)}</td><td>{report}</td></tr>"
         )
     commit = str(summary.git.get("commit", "unknown"))
@@ -198,16 +244,21 @@ def render_index(
         if synthetic
         else "",
         f"<header><h1>{html.escape(title)}</h1>",
-        f"<p>{html.escape(overall)} {len(summary.ok)} ran, {len(summary.cached)} reused from "
-        f"cache. Finished {html.escape(summary.finished)}; code version "
-        f"{html.escape(code_state)}.</p>{manifest_link}</header>",
+        f"<p>{html.escape(overall)}</p></header>",
         "<main>",
+        _start_here(summary, root),
+        '<section aria-labelledby="run-details"><h2 id="run-details">How these reports were '
+        "made (for evaluators)</h2>",
+        f"<p>{len(summary.ok)} ran, {len(summary.cached)} reused from cache. Finished "
+        f"{html.escape(summary.finished)}; code version {html.escape(code_state)}.</p>"
+        f"{manifest_link}",
         '<table><caption>Reports and their status</caption><thead><tr><th scope="col">Report'
         '</th><th scope="col">Status</th><th scope="col">Run time</th><th scope="col">Link'
         "</th></tr></thead><tbody>",
         *rows,
         "</tbody></table>",
-        *(_job_section(job, root) for job in summary.jobs),
+        *(_job_section(job, root) for job in _reading_order(summary.jobs)),
+        "</section>",
         "</main>",
     ]
     return (
@@ -223,7 +274,7 @@ def write_index(
     summary: RunSummary,
     reports_dir: str | Path | None = None,
     synthetic: bool = False,
-    title: str = "Evaluation reports",
+    title: str = INDEX_TITLE,
 ) -> Path:
     """Write ``<reports_dir>/index.html`` for ``summary`` and return its path.
 

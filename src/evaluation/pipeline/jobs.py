@@ -23,6 +23,8 @@ class ReportJob:
     relative write lands in ``reports/``, never back in ``notebooks/``. ``after`` names jobs of
     the same run that must finish first (this one reuses what they computed). ``seed`` is the
     seed the job's computation uses (recorded in the manifest; from its configuration).
+    ``title`` is what a reader calls the report (the page's ``<title>`` and the index's link
+    text); the short ``name`` stays the folder and file name.
     """
 
     name: str
@@ -34,6 +36,7 @@ class ReportJob:
     cwd: Path | None = None
     after: Sequence[str] = ()
     seed: int | None = None
+    title: str | None = None
 
 
 @dataclass
@@ -57,6 +60,12 @@ class JobResult:
     error: str | None = None
     failed_cell: dict[str, Any] | None = None
     seed: int | None = None
+    title: str | None = None
+
+    @property
+    def display_title(self) -> str:
+        """The reader's name for the report (its title), else its short name."""
+        return self.title or self.name
 
     @property
     def succeeded(self) -> bool:

@@ -51,6 +51,7 @@ def _prepare(
         parameters=params,
         inputs={},
         seed=job.seed if job.seed is not None else params.get("seed"),
+        title=job.title,
     )
     spec: dict[str, Any] = {"cwd": str(Path(job.cwd).resolve() if job.cwd else output_dir)}
     missing = [str(p) for p in [notebook, *map(Path, job.inputs)] if not Path(p).is_file()]

@@ -124,7 +124,7 @@ def execute_job(spec: dict[str, Any]) -> JobResult:
     if executed.is_file():
         result.executed_notebook = executed
         try:
-            result.html = render_html(executed, html, title=result.name,
+            result.html = render_html(executed, html, title=result.display_title,
                                       error_note=f"full traceback in {log.name}")
         except Exception as exc:
             if result.status == "ok":

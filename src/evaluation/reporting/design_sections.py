@@ -16,7 +16,8 @@ import pandas as pd
 from evaluation.cohort.attrition import flow_by_group
 from evaluation.reporting.disclosure import SUPPRESSED, suppress_counts
 from evaluation.reporting.figures import love_plot, new_figure, overlap_plot
-from evaluation.reporting.html import Section, img_html
+from evaluation.reporting.html import Section, img_html, table_html
+from evaluation.reporting.labels import characteristic_labels
 from evaluation.reporting.numbers import count_phrase, format_number
 from evaluation.reporting.publish import publish_table
 from evaluation.reporting.sentences import attrition_sentence, balance_sentence
@@ -72,9 +73,13 @@ def comparison_group(report: ProgrammeReport) -> Section:
     overlap_alt = ("Distribution of the propensity score in the programme and comparison "
                    f"groups before matching; {outside} people lie outside the common support.")
     save_figure(fig, overlap_path, overlap_alt)
-    balance, _ = publish_table(
+    _, shown = publish_table(
         balance_before_after(ev.balance_before, after), "balance", rules=report.rules,
-        tables_dir=report.tables_dir,
+        tables_dir=report.tables_dir)
+    # the page names each characteristic in words; the CSV keeps the column names
+    balance = table_html(
+        shown.drop(columns=["covariate", "level"]).set_axis(
+            characteristic_labels(shown).to_list()).rename_axis("characteristic").reset_index(),
         caption="Balance after adjustment (standardised mean difference: pooled standard "
                 "deviation before adjustment)")
     how = matching_description(ev.design_summary)

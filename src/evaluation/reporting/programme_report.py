@@ -90,6 +90,22 @@ class ProgrammeReport:
         """The one-year (window) shares and difference per 100 people."""
         return per_hundred(self.ev.details["binary"])
 
+    def headline_groups(self) -> tuple[float, float]:
+        """(programme, comparison) values of the headline measure for the verdict box: proven
+        reoffences per 100 people for a frequency headline, mean days free of reoffending for
+        the RMST, mean cost for the cost, else the share reoffending per 100."""
+        key = self.config.headline
+        detail = {"n_reoffences_diff": "frequency_per_100", "n_reoffences_rr": "frequency_per_100",
+                  "cost_diff": "cost"}.get(key)
+        if detail is not None:
+            rows = self.ev.details[detail].set_index("term")["estimate"]
+            return float(rows["mean_treated"]), float(rows["mean_comparison"])
+        if key == "rmst_diff":
+            rows = self.ev.details["rmst"].set_index("term")["estimate"]
+            return float(rows["rmst_treated"]), float(rows["rmst_comparison"])
+        ph = self.per_hundred()
+        return float(ph["treated"]), float(ph["comparison"])
+
     def period(self) -> str:
         """"within the first year", "within the first 182 days": the outcome window."""
         return f"within {horizon_phrase(self.config.outcomes.window_days)}"
@@ -104,10 +120,10 @@ class ProgrammeReport:
         """The first screen: what was evaluated, the answer, how sure, one pair of numbers."""
         head = self.ev.headline
         key = self.config.headline
-        ph = self.per_hundred()
+        treated, comparison = self.headline_groups()
         v = build_verdict(key, measure(key).measures, float(head["estimate"]),
                           float(head["lower"]), float(head["upper"]), measure(key).null,
-                          self.programme_phrase, float(ph["treated"]), float(ph["comparison"]),
+                          self.programme_phrase, treated, comparison,
                           self.period(), self.n_treated, self.n_comparison)
         what = (f"What was evaluated: whether {self.programme_phrase} reduced proven "
                 f"reoffending, compared with similar people chosen by "

@@ -95,7 +95,8 @@ def build_verdict(key: str, measure_label: str, estimate: float, lower: float, u
                   null: float, programme: str, treated_per_100: float,
                   comparison_per_100: float, period: str, n_treated: int,
                   n_comparison: int) -> Verdict:
-    """The verdict box from the headline row and the two groups' reoffending per 100."""
+    """The verdict box from the headline row and the two groups' values of the headline
+    measure (:func:`group_numbers`: per 100 people, days or £ per person)."""
     kind = verdict_kind(key, lower, upper, null)
     band = SMALL[key]
     sure = (f"How sure: the pre-declared headline measure is the {measure_label}: "
@@ -105,11 +106,30 @@ def build_verdict(key: str, measure_label: str, estimate: float, lower: float, u
                  f"{format_number(band[1], 2)}, the range this report calls small.")
     elif kind == "inconclusive":
         sure += " The interval includes both a reduction and an increase."
-    t, c = format_number(treated_per_100), format_number(comparison_per_100)
-    numbers = (f"{t} in 100 of the {format_number(n_treated)} people who received {programme} "
-               f"were proven to have reoffended {period}, against {c} in 100 of the "
-               f"{format_number(n_comparison)} similar people who did not.")
+    numbers = group_numbers(key, treated_per_100, comparison_per_100, programme, period,
+                            n_treated, n_comparison)
     return Verdict(kind, answer_sentence(kind, programme), sure, numbers)
+
+
+def group_numbers(key: str, treated: float, comparison: float, programme: str, period: str,
+                  n_treated: int, n_comparison: int) -> str:
+    """The box's one pair of numbers, in the headline measure's own terms: both groups' proven
+    reoffences per 100 people when the headline is a frequency, days free of reoffending for
+    the restricted mean, cost for the cost; otherwise how many in 100 reoffended."""
+    t, c = format_number(treated), format_number(comparison)
+    people = (f"the {format_number(n_treated)} people who received {programme}",
+              f"the {format_number(n_comparison)} similar people who did not")
+    if key in ("n_reoffences_diff", "n_reoffences_rr"):
+        return (f"{t} proven reoffences per 100 people {period} among {people[0]}, against "
+                f"{c} per 100 among {people[1]}.")
+    if key == "rmst_diff":
+        return (f"On average {t} days free of proven reoffending {period} among {people[0]}, "
+                f"against {c} days among {people[1]}.")
+    if key == "cost_diff":
+        return (f"£{t} per person in the cost of proven reoffending {period} among "
+                f"{people[0]}, against £{c} among {people[1]}.")
+    return (f"{t} in 100 of {people[0]} were proven to have reoffended {period}, against {c} "
+            f"in 100 of {people[1]}.")
 
 
 # A change in proven offences per person per year that a board would call small (IOM).

@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from evaluation.reporting.labels import characteristic_labels
 from evaluation.reporting.style import COMPARISON_COLOUR, PROGRAMME_COLOUR
 
 BEFORE_STYLE = {"marker": "o", "color": COMPARISON_COLOUR, "markerfacecolor": "white",
@@ -38,14 +39,19 @@ def love_plot(balance_before: pd.DataFrame, balance_after: pd.DataFrame | None =
         after = balance_after.set_index(covariate_labels(balance_after))["smd"].reindex(labels)
         ax.plot(np.abs(after.to_numpy()) if absolute else after.to_numpy(), y,
                 linestyle="none", **AFTER_STYLE)
+    names = ("good balance", "limit")
     for i, th in enumerate(thresholds):
         style = "--" if i == 0 else ":"
         ax.axvline(th, color="0.3", linestyle=style, linewidth=0.8)
+        # the lines are labelled where they are drawn, not only in the caption
+        ax.annotate(f"{th:g}: {names[min(i, 1)]}", xy=(th, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(2, 2), textcoords="offset points", fontsize=8, color="0.25",
+                    rotation=0, va="bottom", ha="left" if i else "right")
         if not absolute:
             ax.axvline(-th, color="0.3", linestyle=style, linewidth=0.8)
     ax.axvline(0, color="0.6", linewidth=0.6)
     ax.set_yticks(y)
-    ax.set_yticklabels(labels)
+    ax.set_yticklabels(characteristic_labels(balance_before).to_list())
     ax.set_xlabel("|standardised mean difference|" if absolute else "standardised mean difference")
-    ax.legend(loc="best", frameon=False)
+    ax.legend(loc="lower right", frameon=True, framealpha=0.9, title="adjustment")
     return ax
