@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evaluation.pipeline.index import write_index
 from evaluation.pipeline.interrupt import RunInterrupted
 from evaluation.pipeline.jobs import ReportJob, RunSummary
-from evaluation.pipeline.index import write_index
 from evaluation.pipeline.printing import print_reports
 from evaluation.pipeline.provenance import extract_identity
 from evaluation.pipeline.runner import run_pipeline
