@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from evaluation.analysis.derive import derive_analysis_outcomes
 from evaluation.analysis.executors import joblib_on, scheduler_address
@@ -24,6 +25,13 @@ class DesignReplicate:
         self.config = config
 
     def __call__(self, sample: pd.DataFrame) -> dict[str, float]:
+        # one BLAS thread, as in the report kernels and the pool's workers: the replicate's
+        # matrices are small (threads only contend for the cores), and a thread-count-
+        # dependent sum would make the answer depend on where the replicate ran
+        with threadpool_limits(limits=1):
+            return self._replicate(sample)
+
+    def _replicate(self, sample: pd.DataFrame) -> dict[str, float]:
         sample, _ = merge_sparse_levels(sample.reset_index(drop=True),
                                         list(self.config.covariates.categorical))
         model = fit_propensity(sample, self.config)
