@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from evaluation.atomic import atomic_write_text
 from evaluation.outcomes.registry import measure
 from evaluation.reporting.html import SYNTHETIC_BANNER
 from evaluation.reporting.numbers import format_away, format_number
@@ -140,7 +141,7 @@ def write_board_summary(reports_dir: str | Path, programmes: list[str],
             raise FileNotFoundError(f"{path} is missing: run `evaluation run {name}` first")
         results[name] = json.loads(path.read_text())
     out = reports_dir / "board_summary.html"
-    out.write_text(board_summary_html(results, load_published(published_csv)), encoding="utf-8")
+    atomic_write_text(out, board_summary_html(results, load_published(published_csv)))
     if pdf:
         from evaluation.reporting.pdf import PdfUnavailable, html_to_pdf
 

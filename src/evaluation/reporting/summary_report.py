@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from evaluation.atomic import atomic_write_text
 from evaluation.outcomes.registry import measure
 from evaluation.reporting.disclosure import DisclosureRules
 from evaluation.reporting.figures import new_figure
@@ -155,5 +156,5 @@ class CrossProgrammeSummary:
         path = self.output_dir / "results.json"
         data = {"synthetic": self.synthetic,
                 "headlines": headline_table(self.results).to_dict(orient="records")}
-        path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
         return path
