@@ -16,7 +16,7 @@ import pandas as pd
 
 from evaluation.atomic import atomic_write_text
 from evaluation.outcomes.registry import measure
-from evaluation.reporting.html import SYNTHETIC_BANNER
+from evaluation.reporting.html import VALIDATION_SKIPPED_BANNER, banner_text
 from evaluation.reporting.numbers import format_away, format_number
 from evaluation.reporting.verdict import (
     SMALL_OFFENCES_PER_YEAR,
@@ -69,6 +69,12 @@ def board_row(result: dict, published: pd.DataFrame) -> dict[str, str]:
     """One programme's row of the board summary from its results.json."""
     programme = result["programme"]
     bd = result.get("before_during") or {}
+    if not result.get("estimable", True):  # no effect could be estimated: say why
+        text, source = _published_text(published, programme)
+        return {"programme": result["title"], "published figure": text, "_source": source,
+                "rebuilt from the records": "[x]",
+                "matched comparison": "no estimate: " + result["flags"][0]["statement"],
+                "verdict": "No estimate of the effect could be made."}
     if programme == "iom" and bd.get("idiom_table") and bd.get("did"):
         t = bd["idiom_table"][0]
         rebuilt = (f"{t['offences_pre_per_person']:.2f} \u2192 "
@@ -109,9 +115,11 @@ def board_summary_html(results: dict[str, dict], published: pd.DataFrame) -> str
     body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r.values())
                    + "</tr>" for r in rows)
     notes = "".join(f"<li>{html.escape(s)}</li>" for s in sources)
+    skipped = any(r.get("validation_skipped") for r in results.values())
     notice = ""
-    if synthetic:
-        text = SYNTHETIC_BANNER.replace("**", "").replace("`", "")
+    if synthetic or skipped:
+        text = banner_text(synthetic, skipped) if synthetic else VALIDATION_SKIPPED_BANNER
+        text = text.replace("**", "").replace("`", "")
         notice = f'<p class="synthetic">{html.escape(text)}</p>'
     note = ("Published figures: the board papers (source beside each). Rebuilt: the same "
             "figure computed from the records. Matched comparison: the answer once the "
