@@ -62,9 +62,12 @@ def merge_sparse_levels(frame: pd.DataFrame, categorical: list[str],
         if not sparse:
             continue
         values = values.where(~values.isin(sparse), MERGED_LEVEL)
-        if MERGED_LEVEL in _sparse_levels(values, frame["treated"], min_count):
-            # still too few in one group once pooled: fold into the most common level
-            common = values.loc[values != MERGED_LEVEL].value_counts().index[0]
+        others = values.loc[values != MERGED_LEVEL].value_counts()
+        if MERGED_LEVEL in _sparse_levels(values, frame["treated"], min_count) and len(others):
+            # still too few in one group once pooled: fold into the most common level (when
+            # every level was sparse, all are merged into one and the covariate is constant:
+            # left out of the propensity model with a statement, estimability)
+            common = others.index[0]
             values = values.replace(MERGED_LEVEL, common)
             sparse = [*sparse, f"(pooled into {common})"]
         frame[col] = values
