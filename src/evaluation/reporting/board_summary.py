@@ -65,6 +65,11 @@ def _published_text(pub: pd.DataFrame, programme: str) -> tuple[str, str]:
     return f"{format_number(float(first['published_value']))}% reoffended", source
 
 
+def _count(value) -> str:
+    """A count with separators; one suppressed in results.json ("[c]") as it is."""
+    return format_number(value) if isinstance(value, int) else str(value)
+
+
 def board_row(result: dict, published: pd.DataFrame) -> dict[str, str]:
     """One programme's row of the board summary from its results.json."""
     programme = result["programme"]
@@ -87,7 +92,7 @@ def board_row(result: dict, published: pd.DataFrame) -> dict[str, str]:
         kind = difference_kind(did["lower"], did["upper"], SMALL_OFFENCES_PER_YEAR)
     else:
         ph = result["per_hundred"]
-        rebuilt = (f"{format_number(ph['treated'])}% of {format_number(result['n_treated'])} "
+        rebuilt = (f"{format_number(ph['treated'])}% of {_count(result['n_treated'])} "
                    "programme participants proven to reoffend within the follow-up year")
         head = next(e for e in result["estimates"] if e["role"] == "headline")
         key = head["outcome"]

@@ -206,6 +206,12 @@ class ProgrammeReport:
         """Minimum detectable effect for the achieved group sizes (computed before outcomes)."""
         p = self.ev.power
         rate_rows = p.loc[p["measure"] == "reoffending rate"]
+        decrease = rate_rows.loc[rate_rows.get("direction", "") == "decrease", "risk_difference"]
+        if not np.isfinite(decrease.astype(float)).all():  # no reduction is detectable at all
+            return Section("## Could this evaluation detect an effect?\n\nNo: the groups are "
+                           "too small for even the largest possible reduction in the share "
+                           "reoffending to be detected reliably, so any result below is "
+                           "inconclusive whatever it shows.")
         sentence = power_sentence(rate_rows.drop(columns=["measure"]),
                                   programme_phrase=self.programme_phrase,
                                   outcome_phrase="were proven to have reoffended",
