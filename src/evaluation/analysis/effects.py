@@ -41,13 +41,14 @@ def frequency_effect(df: pd.DataFrame, weights: str | None, cluster: str | None)
     """Rate ratio of proven reoffences per day at liberty: negative binomial, else Poisson.
 
     The negative binomial (dispersion estimated) is preferred; when there is no overdispersion
-    it does not converge, and the Poisson model with a robust interval is the right model.
+    it does not converge (or, with a handful of people, its Hessian is singular), and the
+    Poisson model with a robust interval is the right model.
     """
     try:
         return count_effect(df, outcome_col="n_reoffences", treatment_col="treated",
                             exposure_col="days_at_risk", model="negative_binomial",
                             weights_col=weights, cluster_col=cluster)
-    except RuntimeError:
+    except (RuntimeError, np.linalg.LinAlgError):  # LinAlgError: too few people to fit alpha
         return count_effect(df, outcome_col="n_reoffences", treatment_col="treated",
                             exposure_col="days_at_risk", model="poisson",
                             weights_col=weights, cluster_col=cluster)

@@ -27,6 +27,7 @@ from evaluation.cohort.build import Cohort
 from evaluation.config import ProgrammeConfig
 from evaluation.data.io import Extract
 from evaluation.design.build import Design, build_design, judge_balance
+from evaluation.design.estimability import NotEstimable, readout_flag, zero_event_flags
 from evaluation.design.propensity import PropensityModel
 from evaluation.estimators.cox import ph_check
 from evaluation.estimators.doubly_robust import adjusted_effect
@@ -64,6 +65,9 @@ class ProgrammeEvaluation:
     robustness: dict[str, pd.DataFrame] = field(default_factory=dict)
     # balance on the complete read-out subset, where the matched pairs may be broken (0401)
     balance_readout: pd.DataFrame | None = None
+    # edge cases said in words (design.estimability): statements in the report, codes in JSON
+    flags: list = field(default_factory=list)
+    validation_skipped: bool = False  # the extract was not checked: the banner says so
 
     @property
     def headline(self) -> pd.Series:
@@ -121,6 +125,10 @@ def evaluate_programme(config: ProgrammeConfig, extract: Extract | str | Path,
     window = config.outcomes.window_days
     analysis = derive_analysis_outcomes(design.analysis_set, extract, config, window,
                                         attrition=attrition)
+    complete_set = analysis.loc[analysis["eligible_for_readout"].astype(bool)]
+    zero = zero_event_flags(analysis) or zero_event_flags(complete_set, "reoffended")
+    if zero:  # a ratio of 0 or infinity is no finding: say so instead
+        raise NotEstimable(zero[0], cohort=design.cohort)
     estimates, details = estimate_effects(analysis, config, weights, cluster)
     everyone = derive_analysis_outcomes(design.frame, extract, config, window, attrition=None)
     unadjusted, _ = estimate_effects(everyone, config, weights=None, cluster=None)
@@ -140,6 +148,8 @@ def evaluate_programme(config: ProgrammeConfig, extract: Extract | str | Path,
     summary = {**design.summary, "readout_subset": readout_balance_summary(balance_readout,
                                                                            complete)}
     readouts = readout_table(design.analysis_set, extract, config, weights, cluster)
+    flags = list(design.flags) + [readout_flag(int(w)) for w in
+                                  readouts.loc[readouts["hazard_ratio"].isna(), "window_days"]]
     sensitivity = headline_sensitivity(estimates, details, km, float(window))
     bd = (before_during_analysis(analysis, design.cohort.treated, extract, weights, cluster)
           if config.outcomes.before_during else {})
@@ -153,7 +163,8 @@ def evaluate_programme(config: ProgrammeConfig, extract: Extract | str | Path,
         support=design.support, power=design.power, estimates=estimates, details=details,
         unadjusted=unadjusted, km=km, readouts=readouts, ph=ph, sensitivity=sensitivity,
         before_during=bd, balance_readout=balance_readout,
-        robustness=robustness_checks(config, extract, analysis))
+        robustness=robustness_checks(config, extract, analysis), flags=flags,
+        validation_skipped=bool(getattr(extract, "validation_skipped", False)))
 
 
 def readout_balance_summary(balance: pd.DataFrame, complete: pd.DataFrame) -> dict[str, Any]:

@@ -17,9 +17,13 @@ def readouts(frame: pd.DataFrame, extract: Extract, config: ProgrammeConfig,
     rows = []
     for window in config.outcomes.readouts:
         out = derive_analysis_outcomes(frame, extract, config, window, attrition=None)
-        hr = cox_effect(out, duration_col="duration_days", event_col="event", treatment_col="treated",
-                        weights_col=weights,
-                        cluster_col=cluster).iloc[0]
+        events = out.groupby("treated")["event"].sum().reindex([0, 1], fill_value=0)
+        if (events > 0).all():
+            hr = cox_effect(out, duration_col="duration_days", event_col="event",
+                            treatment_col="treated", weights_col=weights,
+                            cluster_col=cluster).iloc[0]
+        else:  # no reoffence yet in a group: the ratio would be 0 or infinite (a flag says so)
+            hr = dict.fromkeys(("estimate", "lower", "upper", "p_value"), float("nan"))
         complete = out.loc[out["eligible_for_readout"].astype(bool)]
         row = {"window_days": window, "hazard_ratio": hr["estimate"], "hr_lower": hr["lower"],
                "hr_upper": hr["upper"], "hr_p_value": hr["p_value"],

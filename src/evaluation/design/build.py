@@ -8,7 +8,7 @@ derived here, so no design choice can be tuned on the answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -18,6 +18,13 @@ from evaluation.cohort.build import Cohort, build_cohort
 from evaluation.config import ProgrammeConfig
 from evaluation.data.io import Extract
 from evaluation.design.balance import balance_status, balance_table, common_support
+from evaluation.design.estimability import (
+    Flag,
+    NotEstimable,
+    constant_covariate_flags,
+    match_flags,
+    separation_flag,
+)
 from evaluation.design.matching import NearestNeighbourMatcher
 from evaluation.design.power import minimum_detectable_effect, minimum_detectable_hazard_ratio
 from evaluation.design.propensity import PropensityModel
@@ -55,9 +62,12 @@ def merge_sparse_levels(frame: pd.DataFrame, categorical: list[str],
         if not sparse:
             continue
         values = values.where(~values.isin(sparse), MERGED_LEVEL)
-        if MERGED_LEVEL in _sparse_levels(values, frame["treated"], min_count):
-            # still too few in one group once pooled: fold into the most common level
-            common = values.loc[values != MERGED_LEVEL].value_counts().index[0]
+        others = values.loc[values != MERGED_LEVEL].value_counts()
+        if MERGED_LEVEL in _sparse_levels(values, frame["treated"], min_count) and len(others):
+            # still too few in one group once pooled: fold into the most common level (when
+            # every level was sparse, all are merged into one and the covariate is constant:
+            # left out of the propensity model with a statement, estimability)
+            common = others.index[0]
             values = values.replace(MERGED_LEVEL, common)
             sparse = [*sparse, f"(pooled into {common})"]
         frame[col] = values
@@ -65,10 +75,13 @@ def merge_sparse_levels(frame: pd.DataFrame, categorical: list[str],
     return frame, merged
 
 
-def fit_propensity(frame: pd.DataFrame, config: ProgrammeConfig) -> PropensityModel:
-    """The configured propensity model (categorical covariates as indicators), fitted."""
-    categorical = [c for c in config.covariates.categorical if c in config.covariates.include]
-    numeric = [c for c in config.covariates.include if c not in categorical]
+def fit_propensity(frame: pd.DataFrame, config: ProgrammeConfig,
+                   leave_out: tuple[str, ...] = ()) -> PropensityModel:
+    """The configured propensity model (categorical covariates as indicators), fitted;
+    ``leave_out``: covariates with one value for everyone (they would make it rank deficient)."""
+    include = [c for c in config.covariates.include if c not in leave_out]
+    categorical = [c for c in config.covariates.categorical if c in include]
+    numeric = [c for c in include if c not in categorical]
     model = PropensityModel(covariates=numeric, categorical=categorical)
     return model.fit(frame, treatment_col="treated")
 
@@ -168,6 +181,7 @@ class Design:
     balance_after: pd.DataFrame
     support: pd.DataFrame
     power: pd.DataFrame
+    flags: list[Flag] = field(default_factory=list)  # edge cases said in words (estimability)
 
     @property
     def analysis_set(self) -> pd.DataFrame:
@@ -179,9 +193,21 @@ def build_design(config: ProgrammeConfig, extract: Extract) -> Design:
     cohort = build_cohort(extract.tables, extract.data_cutoff, config)
     frame, merged = merge_sparse_levels(cohort.frame.reset_index(drop=True),
                                         list(config.covariates.categorical))
-    model = fit_propensity(frame, config)
+    covariates = list(config.covariates.include)
+    flags = constant_covariate_flags(frame, covariates, list(config.covariates.categorical))
+    constant = tuple(c for c in covariates if frame[c].nunique(dropna=False) <= 1)
+    phrase = config.short_title or config.title
+    try:
+        model = fit_propensity(frame, config, leave_out=constant)
+    except ValueError as exc:
+        if "separation" not in str(exc):
+            raise
+        raise NotEstimable(separation_flag(str(exc), phrase), cohort=cohort) from exc
     frame["propensity"] = model.propensity_.to_numpy()
     design_frame, summary = apply_design(frame, config, cohort.attrition)
+    flags += match_flags(design_frame, summary, phrase)
+    if any(f.fatal for f in flags):
+        raise NotEstimable(next(f for f in flags if f.fatal), cohort=cohort)
     summary["merged_levels"] = merged
     # comparison people no treated person resembles (fitted propensity ~0): never matched
     summary["n_propensity_near_zero"] = model.n_extreme_
@@ -190,4 +216,4 @@ def build_design(config: ProgrammeConfig, extract: Extract) -> Design:
         balance_before=judge_balance(design_frame, config, weights=None),
         balance_after=judge_balance(design_frame, config, weights="weight"),
         support=common_support(design_frame, propensity_col="propensity", treatment_col="treated"),
-        power=design_power(design_frame.loc[design_frame["weight"] > 0], config))
+        power=design_power(design_frame.loc[design_frame["weight"] > 0], config), flags=flags)

@@ -259,7 +259,8 @@ class NearestNeighbourMatcher:
             all_pairs += pairs
             failed.update({r: _reason(why, self.estimand) for r, why in f.items()})
 
-        pairs = pd.DataFrame(all_pairs, columns=["t_row", "c_row", "distance"])
+        pairs = pd.DataFrame(all_pairs, columns=["t_row", "c_row", "distance"]).astype(
+            {"t_row": "int64", "c_row": "int64", "distance": "float64"})  # typed when empty
         pairs["_rank"] = rank[pairs["t_row"].to_numpy()]
         pairs["_seq"] = np.arange(len(pairs))
         pairs = pairs.sort_values(["_rank", "_seq"], kind="stable")

@@ -71,8 +71,12 @@ def _data_files(data_dir: Path) -> list[Path]:
 
 
 def programme_jobs(programmes: list[str], data_dir: Path, reports_dir: Path,
-                   overrides: list[str]) -> list[ReportJob]:
-    """The programme reports, each followed by its companion reports (:data:`COMPANION_REPORTS`)."""
+                   overrides: list[str], skip_validation: bool = False) -> list[ReportJob]:
+    """The programme reports, each followed by its companion reports (:data:`COMPANION_REPORTS`).
+
+    ``skip_validation`` reaches the notebooks as a parameter, so it is also part of every
+    job's cache key: a report with the skipped-validation banner is never reused as a checked
+    one, nor the other way round."""
     from evaluation.config import load_programme_config
 
     inputs = _data_files(data_dir) + [REPO / "data" / "reference" / "unit_costs.csv"]
@@ -82,6 +86,8 @@ def programme_jobs(programmes: list[str], data_dir: Path, reports_dir: Path,
         seed = (config.with_overrides(list(overrides)) if overrides else config).seed
         params = {"programme": name, "data_dir": str(data_dir), "overrides": list(overrides),
                   "config_path": str(config.source)}
+        if skip_validation:
+            params["skip_validation"] = True
         job_inputs = [*inputs, config.source]
         jobs.append(ReportJob(name=name, notebook=PROGRAMME_NOTEBOOK, parameters=params,
                               inputs=job_inputs, output_dir=reports_dir / name, seed=seed,
@@ -142,7 +148,8 @@ def run_from_cli(args: argparse.Namespace) -> int:
         return 2
     try:
         metadata, _ = read_metadata(data_dir)
-        jobs = programme_jobs(programmes, data_dir, reports_dir, list(args.overrides))
+        jobs = programme_jobs(programmes, data_dir, reports_dir, list(args.overrides),
+                              skip_validation=bool(getattr(args, "skip_validation", False)))
     except (ExtractError, ConfigError, FileNotFoundError) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2

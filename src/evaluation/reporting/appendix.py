@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from evaluation.reporting.disclosure import SUPPRESSED, apply_to_estimates, suppress_counts
 from evaluation.reporting.html import Section, table_html
 from evaluation.reporting.publish import hide_linked_counts, publish_table
@@ -96,7 +98,9 @@ def appendix(report: ProgrammeReport) -> Section:
         cols = [c for c in ("term", "estimate", "std_error", "lower", "upper", "p_value",
                             "method", "n") if c in table.columns]
         shown = table[cols].round(4)
-        if name in families:
+        small = pd.to_numeric(shown.get("n", pd.Series(dtype=float)), errors="coerce")
+        if name in families or (small < rules.threshold).any():
+            # a group's n below the threshold is also the total's n minus the other group's
             shown = hide_linked_counts(shown)
         parts.append(publish_table(shown, None, rules=rules, caption=f"Model: {name}")[0])
     parts.append(ex_html)

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from evaluation.atomic import atomic_write_text
 from evaluation.outcomes.registry import measure
-from evaluation.reporting.html import SYNTHETIC_BANNER
+from evaluation.reporting.html import VALIDATION_SKIPPED_BANNER, banner_text
 from evaluation.reporting.numbers import format_away, format_number
 from evaluation.reporting.verdict import (
     SMALL_OFFENCES_PER_YEAR,
@@ -64,10 +65,21 @@ def _published_text(pub: pd.DataFrame, programme: str) -> tuple[str, str]:
     return f"{format_number(float(first['published_value']))}% reoffended", source
 
 
+def _count(value) -> str:
+    """A count with separators; one suppressed in results.json ("[c]") as it is."""
+    return format_number(value) if isinstance(value, int) else str(value)
+
+
 def board_row(result: dict, published: pd.DataFrame) -> dict[str, str]:
     """One programme's row of the board summary from its results.json."""
     programme = result["programme"]
     bd = result.get("before_during") or {}
+    if not result.get("estimable", True):  # no effect could be estimated: say why
+        text, source = _published_text(published, programme)
+        return {"programme": result["title"], "published figure": text, "_source": source,
+                "rebuilt from the records": "[x]",
+                "matched comparison": "no estimate: " + result["flags"][0]["statement"],
+                "verdict": "No estimate of the effect could be made."}
     if programme == "iom" and bd.get("idiom_table") and bd.get("did"):
         t = bd["idiom_table"][0]
         rebuilt = (f"{t['offences_pre_per_person']:.2f} \u2192 "
@@ -80,7 +92,7 @@ def board_row(result: dict, published: pd.DataFrame) -> dict[str, str]:
         kind = difference_kind(did["lower"], did["upper"], SMALL_OFFENCES_PER_YEAR)
     else:
         ph = result["per_hundred"]
-        rebuilt = (f"{format_number(ph['treated'])}% of {format_number(result['n_treated'])} "
+        rebuilt = (f"{format_number(ph['treated'])}% of {_count(result['n_treated'])} "
                    "programme participants proven to reoffend within the follow-up year")
         head = next(e for e in result["estimates"] if e["role"] == "headline")
         key = head["outcome"]
@@ -108,9 +120,11 @@ def board_summary_html(results: dict[str, dict], published: pd.DataFrame) -> str
     body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r.values())
                    + "</tr>" for r in rows)
     notes = "".join(f"<li>{html.escape(s)}</li>" for s in sources)
+    skipped = any(r.get("validation_skipped") for r in results.values())
     notice = ""
-    if synthetic:
-        text = SYNTHETIC_BANNER.replace("**", "").replace("`", "")
+    if synthetic or skipped:
+        text = banner_text(synthetic, skipped) if synthetic else VALIDATION_SKIPPED_BANNER
+        text = text.replace("**", "").replace("`", "")
         notice = f'<p class="synthetic">{html.escape(text)}</p>'
     note = ("Published figures: the board papers (source beside each). Rebuilt: the same "
             "figure computed from the records. Matched comparison: the answer once the "
@@ -140,7 +154,7 @@ def write_board_summary(reports_dir: str | Path, programmes: list[str],
             raise FileNotFoundError(f"{path} is missing: run `evaluation run {name}` first")
         results[name] = json.loads(path.read_text())
     out = reports_dir / "board_summary.html"
-    out.write_text(board_summary_html(results, load_published(published_csv)), encoding="utf-8")
+    atomic_write_text(out, board_summary_html(results, load_published(published_csv)))
     if pdf:
         from evaluation.reporting.pdf import PdfUnavailable, html_to_pdf
 

@@ -68,7 +68,8 @@ def _count_grid(table: pd.DataFrame, cols: list[Hashable]) -> np.ndarray:
     grid = np.empty((len(table), len(cols)))
     for j, col in enumerate(cols):
         values = pd.to_numeric(table[col], errors="coerce")
-        bad = table.index[(values.isna() & table[col].notna()).to_numpy()]
+        already = (table[col] == SUPPRESSED).to_numpy()  # suppressed upstream (results.json)
+        bad = table.index[(values.isna() & table[col].notna()).to_numpy() & ~already]
         if len(bad):
             raise ValueError(f"count column {col!r} holds non-numeric values at rows {list(bad)}")
         v = values.to_numpy(dtype=float)
@@ -215,7 +216,8 @@ def suppress_counts(
     total_col: Hashable | None = None,
     rules: DisclosureRules | None = None,
 ) -> pd.DataFrame:
-    """A display copy of ``table``: suppressed counts become ``[c]``, missing ones ``[x]``.
+    """A display copy of ``table``: suppressed counts become ``[c]``, missing ones ``[x]``;
+    a cell already ``[c]`` (suppressed where it was first written) stays ``[c]``.
 
     Primary and secondary suppression as in :func:`suppression_pattern`; other columns are
     left as they are. Shown counts stay whole numbers (formatting is the renderer's job).
@@ -224,9 +226,9 @@ def suppress_counts(
                                   total_col=total_col, rules=rules)
     out = table.copy()
     for col in pattern.columns:
-        values = pd.to_numeric(table[col])
+        values = pd.to_numeric(table[col].where(table[col] != SUPPRESSED))
         shown = values.round().astype("Int64").astype(object).where(values.notna(), NOT_AVAILABLE)
-        out[col] = shown.where(pattern[col] == "", SUPPRESSED)
+        out[col] = shown.where((pattern[col] == "") & (table[col] != SUPPRESSED), SUPPRESSED)
     return out
 
 

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from evaluation.reporting.iom_report import IomBeforeAfterReport
+from evaluation.reporting.limited_report import LimitedEvaluation, LimitedReport
 from evaluation.reporting.programme_report import ProgrammeReport
 
 
@@ -43,12 +44,19 @@ def describe_extract(extract) -> dict:
 
 def open_programme_report(programme: str, data_dir: str | Path, output_dir: str | Path,
                           overrides: list[str] | None = None,
-                          config_path: str | Path | None = None) -> ProgrammeReport:
-    """Configuration, extract (refused if it has unreadable values), evaluation, report."""
+                          config_path: str | Path | None = None,
+                          skip_validation: bool = False) -> ProgrammeReport | LimitedReport:
+    """Configuration, extract (refused if it has unreadable values), evaluation, report.
+
+    An effect that cannot be estimated (``NotEstimable``: separation, nobody matched, no
+    reoffences in a group) gives a ``LimitedReport`` saying why; ``skip_validation`` (from
+    ``evaluation run --skip-validation``) reads the extract unchecked and every report says so
+    in its first line."""
     from evaluation.analysis import result_store
     from evaluation.analysis.programme import evaluate_programme
     from evaluation.config import load_programme_config
     from evaluation.data.gate import VALIDATED_DIGEST_ENV, open_validated_extract
+    from evaluation.design.estimability import NotEstimable
 
     config = load_programme_config(config_path or programme)
     if overrides:
@@ -57,21 +65,31 @@ def open_programme_report(programme: str, data_dir: str | Path, output_dir: str 
     def compute():
         # the one gate: every rule of the contract, unless `evaluation run` has just checked
         # these very bytes (same digest)
-        extract = open_validated_extract(data_dir,
+        extract = open_validated_extract(data_dir, skip_validation=skip_validation,
                                          validated_digest=os.environ.get(VALIDATED_DIGEST_ENV))
-        return evaluate_programme(config, extract), describe_extract(extract)
+        try:
+            return evaluate_programme(config, extract), describe_extract(extract)
+        except NotEstimable as exc:
+            return LimitedEvaluation(config, extract, exc), describe_extract(extract)
 
     # computed once per run: a companion report (IOM before/after) reuses the programme's
     # evaluation from the run's private store instead of redoing it
     evaluation, extract_info = result_store.evaluate_once(config, data_dir, compute)
+    if isinstance(evaluation, LimitedEvaluation):
+        return LimitedReport(evaluation, output_dir, extract_info=extract_info)
     truth = load_truth(data_dir, config.programme) if evaluation.synthetic else None
     return ProgrammeReport(evaluation, output_dir, truth=truth, extract_info=extract_info)
 
 
 def open_iom_before_after(data_dir: str | Path, output_dir: str | Path,
                           overrides: list[str] | None = None,
-                          config_path: str | Path | None = None) -> IomBeforeAfterReport:
+                          config_path: str | Path | None = None,
+                          skip_validation: bool = False
+                          ) -> IomBeforeAfterReport | LimitedReport:
     """What the IOM before/after notebook calls first."""
-    base = open_programme_report("iom", data_dir, output_dir, overrides, config_path)
+    base = open_programme_report("iom", data_dir, output_dir, overrides, config_path,
+                                 skip_validation)
+    if isinstance(base, LimitedReport):
+        return base
     return IomBeforeAfterReport(base.ev, output_dir, truth=base.truth,
                                 extract_info=base.extract_info)

@@ -20,6 +20,10 @@ SYNTHETIC_BANNER = (
     "real person and are no evidence about the real programme."
 )
 REAL_BANNER = "These results are built on the extract stated in the appendix."
+VALIDATION_SKIPPED_BANNER = (
+    "**VALIDATION WAS SKIPPED** (`--skip-validation`): the extract was not checked against the "
+    "data contract, so these results may rest on records that break its rules."
+)
 
 
 @dataclass
@@ -39,9 +43,11 @@ class Section:
         return self.markdown or self.html_text
 
 
-def banner_text(synthetic: bool) -> str:
-    """The first line of every report: whether the data are synthetic."""
-    return SYNTHETIC_BANNER if synthetic else REAL_BANNER
+def banner_text(synthetic: bool, validation_skipped: bool = False) -> str:
+    """The first line of every report: whether validation was skipped, then whether the data
+    are synthetic (one line, so neither notice can be missed)."""
+    first = SYNTHETIC_BANNER if synthetic else REAL_BANNER
+    return f"{VALIDATION_SKIPPED_BANNER} {first}" if validation_skipped else first
 
 
 MARKERS = {

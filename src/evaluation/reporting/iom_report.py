@@ -39,7 +39,7 @@ class IomBeforeAfterReport(ProgrammeReport):
     """IOM: the board papers' before/during table rebuilt from events, then the comparison."""
 
     def banner(self) -> Section:
-        first = banner_text(self.ev.synthetic)
+        first = banner_text(self.ev.synthetic, self.ev.validation_skipped)
         return Section(f"{first}\n\n# IOM before and during management: what a comparison "
                        "group changes")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from evaluation.atomic import atomic_write_text
 from evaluation.reporting.disclosure import DisclosureRules
 from evaluation.reporting.figures.specification_curve import (
     specification_alt_text,
@@ -45,5 +46,5 @@ def write_multiverse(table: pd.DataFrame, out_dir: str | Path, *, title: str,
             f"<img src=\"specification_curve.png\" alt=\"{escape(alt)}\">{html_table}"
             "</body></html>\n")
     path = out / "multiverse.html"
-    path.write_text(page, encoding="utf-8")
+    atomic_write_text(path, page)
     return path

@@ -113,7 +113,7 @@ class ProgrammeReport:
     # ------------------------------------------------------------------ sections
     def banner(self) -> Section:
         """The first line of the report: synthetic or not, then the title."""
-        first = banner_text(self.ev.synthetic)
+        first = banner_text(self.ev.synthetic, self.ev.validation_skipped)
         return Section(f"{first}\n\n# {self.config.title}\n\n{self.config.description}")
 
     def verdict(self) -> Section:
@@ -222,6 +222,12 @@ class ProgrammeReport:
         """Minimum detectable effect for the achieved group sizes (computed before outcomes)."""
         p = self.ev.power
         rate_rows = p.loc[p["measure"] == "reoffending rate"]
+        decrease = rate_rows.loc[rate_rows.get("direction", "") == "decrease", "risk_difference"]
+        if not np.isfinite(decrease.astype(float)).all():  # no reduction is detectable at all
+            return Section("## Could this evaluation detect an effect?\n\nNo: the groups are "
+                           "too small for even the largest possible reduction in the share "
+                           "reoffending to be detected reliably, so any result below is "
+                           "inconclusive whatever it shows.")
         sentence = power_sentence(rate_rows.drop(columns=["measure"]),
                                   programme_phrase=self.programme_phrase,
                                   outcome_phrase="were proven to have reoffended",
@@ -238,8 +244,8 @@ class ProgrammeReport:
         table = pd.DataFrame({
             "follow-up (days)": r["window_days"],
             "hazard ratio": r["hazard_ratio"].round(2),
-            "95% CI": [f"{lo:.2f} to {hi:.2f}" for lo, hi in zip(r["hr_lower"], r["hr_upper"],
-                                                                 strict=True)],
+            "95% CI": [f"{lo:.2f} to {hi:.2f}" if np.isfinite(lo) and np.isfinite(hi) else "[x]"
+                       for lo, hi in zip(r["hr_lower"], r["hr_upper"], strict=True)],
             "events (people)": r["n_events"],
             "people with complete follow-up": r["n_complete"],
         })
@@ -318,6 +324,7 @@ class ProgrammeReport:
                          "([u]).")
         if self.ev.balance_failed:
             items.append("The balance check failed (see the comparison group section).")
+        items += [f.statement for f in self.ev.flags]  # edge cases (design.estimability)
         return Section("## Caveats\n\n" + "\n".join(f"- {i}" for i in items))
 
     def robustness(self) -> Section | None:
@@ -336,6 +343,9 @@ class ProgrammeReport:
             "programme": self.config.name,
             "title": self.config.title,
             "synthetic": ev.synthetic,
+            "validation_skipped": ev.validation_skipped,
+            "estimable": True,
+            "flags": [f.to_dict() for f in ev.flags],
             "data_cutoff": ev.data_cutoff,
             "headline": self.config.headline,
             "n_treated": self.n_treated,

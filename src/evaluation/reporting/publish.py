@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from evaluation.atomic import atomic_write_text
 from evaluation.reporting.disclosure import (
     SUPPRESSED,
     DisclosureRules,
@@ -68,8 +69,7 @@ def publish_table(
         shown = suppress_counts(shown, list(count_cols), rules=rules, total_row=total_row,
                                 total_col=total_col)
     if tables_dir is not None and name is not None:  # the CSV keeps the machine column names
-        tables_dir.mkdir(parents=True, exist_ok=True)
-        shown.to_csv(tables_dir / f"{name}.csv", index=False)
+        atomic_write_text(tables_dir / f"{name}.csv", shown.to_csv(index=False))
     if rename:
         shown = shown.rename(columns=rename)
     return table_html(shown, caption), shown

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evaluation.atomic import atomic_write_text
+
 
 def json_value(value: Any, digits: int = 10) -> Any:
     """Plain Python numbers for JSON, rounded so the file is stable across runs (NaN -> None)."""
@@ -60,6 +62,6 @@ def suppress_json_counts(value: Any, threshold: int, _top: bool = True) -> Any:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> Path:
-    """Sorted keys, two-space indent, trailing newline: the same data give the same bytes."""
-    path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
-    return path
+    """Sorted keys, two-space indent, trailing newline: the same data give the same bytes;
+    written all or nothing (a killed run leaves no half file)."""
+    return atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")

@@ -20,6 +20,7 @@ from matplotlib import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from evaluation.atomic import atomic_path, atomic_write_text
 from evaluation.reporting.numbers import format_away, format_percent, horizon_phrase, join_words
 
 # Okabe-Ito colours, ordered so neighbours differ in grey (luminance in the tests).
@@ -166,9 +167,9 @@ def save_figure(fig: Figure, path: str | Path, alt: str) -> tuple[Path, Path]:
         raise ValueError(f"alt text for {path.name} is empty: every figure needs alt text")
     path.parent.mkdir(parents=True, exist_ok=True)
     with mpl.rc_context({"svg.hashsalt": STYLE_RC["svg.hashsalt"]}):
-        fig.savefig(path, format=kind, metadata=_METADATA[kind])
-    alt_path = path.with_name(path.stem + ".alt.txt")
-    alt_path.write_text(alt.strip() + "\n", encoding="utf-8")
+        with atomic_path(path) as tmp:  # all or nothing: no half-written figure
+            fig.savefig(tmp, format=kind, metadata=_METADATA[kind])
+    alt_path = atomic_write_text(path.with_name(path.stem + ".alt.txt"), alt.strip() + "\n")
     return path, alt_path
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from evaluation.atomic import atomic_write_text
 from evaluation.outcomes.registry import measure
 from evaluation.reporting.disclosure import DisclosureRules
 from evaluation.reporting.figures import new_figure
@@ -104,15 +105,22 @@ class CrossProgrammeSummary:
 
     def __init__(self, reports_dir: str | Path, programmes: list[str],
                  output_dir: str | Path) -> None:
-        self.results = load_results(reports_dir, list(programmes))
+        everything = load_results(reports_dir, list(programmes))
+        # a programme whose effect could not be estimated has no row: a sentence says why
+        self.results = {k: r for k, r in everything.items() if r.get("estimable", True)}
+        self.not_estimable = {k: r for k, r in everything.items() if k not in self.results}
         self.output_dir = Path(output_dir)
         (self.output_dir / "figures").mkdir(parents=True, exist_ok=True)
-        self.synthetic = any(r["synthetic"] for r in self.results.values())
+        self.synthetic = any(r["synthetic"] for r in everything.values())
+        self.validation_skipped = any(r.get("validation_skipped") for r in everything.values())
         apply_style()
 
     def banner(self) -> Section:
-        first = banner_text(self.synthetic)
-        return Section(f"{first}\n\n# Reoffending programmes: all evaluations on one page")
+        first = banner_text(self.synthetic, self.validation_skipped)
+        missing = "".join(f"\n\n{r['title']}: no estimate of the effect. "
+                          f"{r['flags'][0]['statement']}" for r in self.not_estimable.values())
+        return Section(f"{first}\n\n# Reoffending programmes: all evaluations on one page"
+                       + missing)
 
     def overview(self) -> Section:
         return Section(
@@ -125,8 +133,10 @@ class CrossProgrammeSummary:
             + (" On synthetic data the chart also marks the effect the generator planted, so "
                "you can see whether each interval recovers it." if self.synthetic else ""))
 
-    def forest(self) -> Section:
+    def forest(self) -> Section | None:
         table = hazard_ratio_table(self.results)
+        if table.empty:
+            return None  # no programme has an estimate (the banner says why)
         fig, ax = new_figure((7, 0.6 * len(table) + 1.6))
         planted = table["truth"].notna().any()
         forest_plot(table, ax=ax, null=1.0, log=True, truth_col="truth" if planted else None)
@@ -153,7 +163,8 @@ class CrossProgrammeSummary:
 
     def write_results(self) -> Path:
         path = self.output_dir / "results.json"
-        data = {"synthetic": self.synthetic,
+        data = {"synthetic": self.synthetic, "validation_skipped": self.validation_skipped,
+                "not_estimable": sorted(self.not_estimable),
                 "headlines": headline_table(self.results).to_dict(orient="records")}
-        path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
         return path
