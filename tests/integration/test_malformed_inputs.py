@@ -197,16 +197,17 @@ CLI_CASES = {
     "analyse: treatment 2": (lambda d, t: ["analyse", "--file",
                                            str(_analysis_table(t, {("treated", 4): 2})),
                                            "--spec", str(SPEC)],
-                             "analysis.csv: column 'treated': value must be 0 or 1 (row 5)"),
+                             "analysis.csv: column 'treated' (spec treatment_col): value must be 0 or 1 (row 5)"),
     "analyse: negative duration": (
         lambda d, t: ["analyse", "--file",
                       str(_analysis_table(t, {("duration_days", 0): -3})), "--spec",
-                      str(SPEC)], "column 'duration_days': value must be a finite number of "
-                                  "days, 0 or more (row 1)"),
+                      str(SPEC)], "column 'duration_days' (spec duration_col): value must be "
+                                  "a finite number of days, 0 or more (row 1)"),
     "analyse: inf weight": (lambda d, t: ["analyse", "--file",
                                           str(_analysis_table(t, {("weight", 9): "inf"})),
                                           "--spec", str(SPEC)],
-                            "column 'weight': value must be a finite weight, 0 or more (row 10)"),
+                            "column 'weight' (spec weights_col): value must be a finite weight, 0 or more "
+                            "(row 10)"),
     "analyse: all censored": (lambda d, t: ["analyse", "--file", str(_all_censored(t)),
                                             "--spec", str(SPEC)], "every row is censored"),
     "analyse: empty table": (lambda d, t: ["analyse", "--file", str(_header_only(t)),

@@ -29,7 +29,8 @@ JDL_MIN_PEOPLE = 60  # per group: the Justice Data Lab's minimum
 JDL_MIN_EVENTS = 30  # per group: people with a proven reoffence (fewer: unreliable rates)
 
 
-def _pick(table: pd.DataFrame, term: str, outcome: str) -> dict[str, Any]:
+def pick_estimate(table: pd.DataFrame, term: str, outcome: str) -> dict[str, Any]:
+    """One measure's row (``outcome``) read from its estimator's tidy table (``term``)."""
     row = table.loc[table["term"] == term].iloc[0]
     return {"outcome": outcome, "term": term, "estimate": float(row["estimate"]),
             "std_error": float(row["std_error"]), "lower": float(row["lower"]),
@@ -104,7 +105,7 @@ def estimate_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weights: s
         "cost": mean_difference(complete, outcome_col="cost", treatment_col="treated",
                                 weights_col=weights, cluster_col=cluster),
     }
-    table = pd.DataFrame([_pick(details[m.family], m.term, m.key) for m in MEASURES])
+    table = pd.DataFrame([pick_estimate(details[m.family], m.term, m.key) for m in MEASURES])
     table["measures"] = [m.measures for m in MEASURES]
     table["null"] = [m.null for m in MEASURES]
     table = holm_by_question(table, headline=config.headline)
@@ -132,8 +133,15 @@ def jdl_gate(sample: pd.DataFrame, event_col: str) -> dict[str, Any]:
 
 def numeric_covariates(frame: pd.DataFrame, config: ProgrammeConfig) -> list[str]:
     """Covariates usable as numbers in an outcome model (categories become indicators)."""
-    cols = [c for c in config.covariates.include
-            if c not in config.covariates.categorical
+    return independent_numeric(frame, config.covariates.include, config.covariates.categorical)
+
+
+def independent_numeric(frame: pd.DataFrame, covariates: list[str],
+                        categorical: list[str]) -> list[str]:
+    """``numeric_covariates`` for any covariate list: the numeric, non-constant, linearly
+    independent ones, in the order given."""
+    cols = [c for c in covariates
+            if c not in categorical
             and pd.api.types.is_numeric_dtype(frame[c])
             and frame[c].nunique(dropna=True) > 1]  # a constant adds nothing and is collinear
     # keep a linearly independent set (in config order): e.g. prior_custody can be implied by

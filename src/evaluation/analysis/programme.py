@@ -75,35 +75,41 @@ class ProgrammeEvaluation:
 
     @property
     def headline_result(self) -> dict[str, Any]:
-        """The pre-declared headline as the report must state it: its own measure, interval,
-        E-value and whether the JDL minimum allows a significance statement."""
-        h = self.headline
-        m = measure(h["outcome"])
-        s = self.sensitivity
-        return {"outcome": m.key, "question": m.question, "measures": m.measures,
-                "label": m.label, "term": h["term"], "null": m.null,
-                "estimate": float(h["estimate"]), "lower": float(h["lower"]),
-                "upper": float(h["upper"]), "p_value": float(h["p_value"]),
-                "significant": bool(h["significant"]),
-                "n_treated": int(h["n_treated"]), "n_comparison": int(h["n_comparison"]),
-                "events_treated": int(h["events_treated"]),
-                "events_comparison": int(h["events_comparison"]),
-                "jdl_minimum_met": bool(h["jdl_minimum_met"]),
-                "e_value": float(s["e_value"]), "e_value_ci": float(s["e_value_ci"]),
-                "e_value_outcome": s["outcome"]}
+        """The pre-declared headline as the report must state it (``headline_result``)."""
+        return headline_result(self.estimates, self.sensitivity)
 
     @property
     def balance_failed(self) -> list[str]:
         failed = self.balance_after.loc[self.balance_after["status"] == "fail"]
-        return _labels(failed)
+        return balance_labels(failed)
 
     @property
     def balance_flagged(self) -> list[str]:
         flagged = self.balance_after.loc[self.balance_after["status"] == "flag"]
-        return _labels(flagged)
+        return balance_labels(flagged)
 
 
-def _labels(table: pd.DataFrame) -> list[str]:
+def headline_result(estimates: pd.DataFrame, sensitivity: pd.Series) -> dict[str, Any]:
+    """The pre-declared headline as a report must state it: its own measure, interval,
+    E-value and whether the JDL minimum allows a significance statement."""
+    h = estimates.loc[estimates["role"] == "headline"].iloc[0]
+    m = measure(h["outcome"])
+    s = sensitivity
+    return {"outcome": m.key, "question": m.question, "measures": m.measures,
+            "label": m.label, "term": h["term"], "null": m.null,
+            "estimate": float(h["estimate"]), "lower": float(h["lower"]),
+            "upper": float(h["upper"]), "p_value": float(h["p_value"]),
+            "significant": bool(h["significant"]),
+            "n_treated": int(h["n_treated"]), "n_comparison": int(h["n_comparison"]),
+            "events_treated": int(h["events_treated"]),
+            "events_comparison": int(h["events_comparison"]),
+            "jdl_minimum_met": bool(h["jdl_minimum_met"]),
+            "e_value": float(s["e_value"]), "e_value_ci": float(s["e_value_ci"]),
+            "e_value_outcome": s["outcome"]}
+
+
+def balance_labels(table: pd.DataFrame) -> list[str]:
+    """"age", "area = b": the covariates (with their level) of some balance table rows."""
     level = table["level"].astype(str)
     return [c if lv in ("", "nan") else f"{c} = {lv}" for c, lv in zip(table["covariate"], level,
                                                                        strict=True)]
@@ -176,6 +182,6 @@ def readout_balance_summary(balance: pd.DataFrame, complete: pd.DataFrame) -> di
     return {"n_treated": int((complete["treated"] == 1).sum()),
             "n_comparison": int((complete["treated"] == 0).sum()),
             "max_abs_smd": float(balance["smd"].abs().max()),
-            "failed": _labels(balance.loc[status == "fail"]),
-            "flagged": _labels(balance.loc[status == "flag"]),
+            "failed": balance_labels(balance.loc[status == "fail"]),
+            "flagged": balance_labels(balance.loc[status == "flag"]),
             "status": worst}

@@ -46,8 +46,12 @@ def one_to_one_pairs(analysis: pd.DataFrame) -> pd.DataFrame:
     return analysis.loc[analysis["match_set"].isin(keep)]
 
 
-def rosenbaum_table(analysis: pd.DataFrame, programme: str = "the programme") -> pd.DataFrame:
-    """Sensitivity value (largest Gamma still significant at 5%) for three pair comparisons.
+def rosenbaum_table(analysis: pd.DataFrame, programme: str = "the programme",
+                    duration_col: str = "duration_days") -> pd.DataFrame:
+    """Sensitivity value (largest Gamma still significant at 5%) for three pair comparisons:
+    the share reoffending (``reoffended``), the number of reoffences (``n_reoffences``) and who
+    reoffended first (``duration_col``, ``event``); a comparison whose columns the analysis set
+    lacks is left out.
 
     Empty when the design is not 1:1 matching (weighting, or k:1), where these bounds do not
     apply."""
@@ -59,26 +63,29 @@ def rosenbaum_table(analysis: pd.DataFrame, programme: str = "the programme") ->
     complete_sets = pairs.groupby("match_set")["eligible_for_readout"].transform(
         lambda s: bool(s.astype(bool).all()))
     complete = pairs.loc[complete_sets.astype(bool)]
-    complete = complete.assign(reoffended=complete["reoffended"].astype(int))
     rows = []
-    b = binary_pair_bounds(complete, pair_col="match_set", outcome_col="reoffended",
-                           gammas=[1.0]).iloc[0]
-    informative, favouring = int(b["n_informative"]), int(b["estimate"])
-    gamma = sensitivity_value(lambda g: sign_test_bound(informative, favouring, g))
-    rows.append(_row("reoffended within the window (pairs that differ)", complete, informative,
-                     float(b["p_value"]), gamma, programme, "reoffending"))
-    d = pair_differences(complete, pair_col="match_set", outcome_col="n_reoffences")
-    w = signed_rank_bounds(d, [1.0])
-    gamma = sensitivity_value(lambda g: signed_rank_bounds(d, [g])["p_value"].iloc[0])
-    rows.append(_row("number of proven reoffences (signed ranks)", complete,
-                     int(np.count_nonzero(d)), float(w["p_value"].iloc[0]), gamma, programme,
-                     "the number of reoffences"))
-    s = survival_pair_bounds(pairs, pair_col="match_set", duration_col="duration_days",
-                             event_col="event", gammas=[1.0]).iloc[0]
-    informative, favouring = int(s["n_informative"]), int(s["estimate"])
-    gamma = sensitivity_value(lambda g: sign_test_bound(informative, favouring, g))
-    rows.append(_row("who reoffended first in each pair", pairs, informative,
-                     float(s["p_value"]), gamma, programme, "time to reoffending"))
+    if "reoffended" in complete:
+        complete = complete.assign(reoffended=complete["reoffended"].astype(int))
+        b = binary_pair_bounds(complete, pair_col="match_set", outcome_col="reoffended",
+                               gammas=[1.0]).iloc[0]
+        informative, favouring = int(b["n_informative"]), int(b["estimate"])
+        gamma = sensitivity_value(lambda g: sign_test_bound(informative, favouring, g))
+        rows.append(_row("reoffended within the window (pairs that differ)", complete,
+                         informative, float(b["p_value"]), gamma, programme, "reoffending"))
+    if "n_reoffences" in complete:
+        d = pair_differences(complete, pair_col="match_set", outcome_col="n_reoffences")
+        w = signed_rank_bounds(d, [1.0])
+        gamma = sensitivity_value(lambda g: signed_rank_bounds(d, [g])["p_value"].iloc[0])
+        rows.append(_row("number of proven reoffences (signed ranks)", complete,
+                         int(np.count_nonzero(d)), float(w["p_value"].iloc[0]), gamma,
+                         programme, "the number of reoffences"))
+    if duration_col in pairs and "event" in pairs:
+        s = survival_pair_bounds(pairs, pair_col="match_set", duration_col=duration_col,
+                                 event_col="event", gammas=[1.0]).iloc[0]
+        informative, favouring = int(s["n_informative"]), int(s["estimate"])
+        gamma = sensitivity_value(lambda g: sign_test_bound(informative, favouring, g))
+        rows.append(_row("who reoffended first in each pair", pairs, informative,
+                         float(s["p_value"]), gamma, programme, "time to reoffending"))
     return pd.DataFrame(rows)
 
 

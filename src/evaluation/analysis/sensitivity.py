@@ -69,11 +69,14 @@ def _held_fixed_evalue(row: pd.Series, base: float, scale: str) -> pd.Series:
 
 
 def headline_sensitivity(estimates: pd.DataFrame, details: dict[str, pd.DataFrame],
-                         km: KaplanMeierByGroup, horizon: float) -> pd.Series:
-    """E-value for the headline measure (or the measure named in ``outcome``, see above)."""
+                         km: KaplanMeierByGroup | None, horizon: float) -> pd.Series:
+    """E-value for the headline measure (or the measure named in ``outcome``, see above).
+
+    ``km`` may be None (no survival data): then a hazard ratio cannot be converted and no
+    comparison risk is reported (NaN)."""
     head_row = estimates.loc[estimates["role"] == "headline"].iloc[0]
     head = measure(head_row["outcome"])
-    risk = comparison_risk_at(km, horizon)
+    risk = comparison_risk_at(km, horizon) if km is not None else np.nan
     target = _scaled(head)
     if target is None:
         out = pd.Series({"measure": None, "conversion": "no E-value: not a ratio, and no ratio "

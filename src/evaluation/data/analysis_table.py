@@ -1,4 +1,5 @@
-"""The gate of `evaluation analyse`: a person-level analysis table read and checked first.
+"""The gate of `evaluation analyse` and `evaluation design`: a person-level table read and
+checked first.
 
 The table is the user's own (MatchIt, Stata, SAS or this toolkit); the spec names its columns.
 Before any estimator runs, every named column is checked against what the estimators assume
@@ -75,54 +76,63 @@ def _numeric(frame: pd.DataFrame, col: str) -> np.ndarray:
     return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
-# spec field of each role: the vocabulary's *_col name, or the older bare name
-_ROLES = {"treatment": "treatment_col", "duration": "duration_col", "event": "event_col",
-          "binary_outcome": "outcome_col", "count": "count_col", "exposure": "exposure_col",
-          "weights": "weights_col", "cluster": "cluster_col"}
-
-
-def _named(spec, role: str) -> str | None:
-    """The column the spec names for ``role`` (``treatment_col`` or, before the rename,
-    ``treatment``)."""
-    if hasattr(spec, _ROLES[role]):
-        return getattr(spec, _ROLES[role])
-    return getattr(spec, role, None)
+# The rule each role's values must keep (besides "not empty"): (rule, bad(values)).
+_VALUE_RULES = {
+    "duration": ("value must be a finite number of {unit}, 0 or more", lambda v: ~(v >= 0)),
+    "count": ("value must be a whole number, 0 or more",
+              lambda v: ~(v >= 0) | (v != np.round(v))),
+    "exposure": ("value must be a finite number of {unit} above 0", lambda v: ~(v > 0)),
+    "weights": ("value must be a finite weight, 0 or more", lambda v: ~(v >= 0)),
+    "numeric_covariate": ("value must be a number (a category goes under 'categorical:' in "
+                          "the spec)", lambda v: np.zeros(len(v), dtype=bool)),
+}
+_BINARY_ROLES = ("treatment", "event", "binary_outcome")
 
 
 def check_analysis_table(frame: pd.DataFrame, spec, file: str) -> list[Violation]:
-    """Every rule the named columns break; ``spec`` has the AnalysisFileSpec fields."""
+    """Every rule the named columns break, each naming the spec field that named the column.
+
+    ``spec`` gives ``column_roles()``: (spec field, column, role) triples, as
+    ``AnalysisFileSpec`` does; roles are treatment, duration, event, binary_outcome, count,
+    exposure, weights, cluster, covariate, numeric_covariate, category and identifier.
+    Durations and exposures are in ``spec.time_unit`` (days unless it says otherwise)."""
     out: list[Violation] = []
+    unit = getattr(spec, "time_unit", "days")
+    found: dict[tuple[str, str], tuple[list[str], tuple[int, ...]]] = {}
 
-    def flag(col: str, rule: str, mask) -> None:
+    def flag(field: str, col: str, rule: str, mask) -> None:
+        # one column named by two fields (event_col and outcome_col) is reported once
         if np.asarray(mask, dtype=bool).any():
-            out.append(Violation(file, col, rule, data_rows(mask)))
+            fields, rows = found.setdefault((col, rule), ([], data_rows(mask)))
+            if field not in fields:
+                fields.append(field)
 
-    named = {role: _named(spec, role) for role in _ROLES}
-    named = {k: v for k, v in named.items() if v is not None and v in frame.columns}
-    for col in [*named.values(), *[c for c in spec.covariates if c in frame.columns]]:
-        flag(col, "value is required but empty", frame[col].isna().to_numpy())
-    for key in ("treatment", "event", "binary_outcome"):
-        if key in named:
-            v = _numeric(frame, named[key])
-            flag(named[key], "value must be 0 or 1", frame[named[key]].notna().to_numpy()
-                 & ~np.isin(v, (0.0, 1.0)))
-    for key, rule, bad in (
-        ("duration", "value must be a finite number of days, 0 or more", lambda v: ~(v >= 0)),
-        ("count", "value must be a whole number, 0 or more",
-         lambda v: ~(v >= 0) | (v != np.round(v))),
-        ("exposure", "value must be a finite number of days above 0", lambda v: ~(v > 0)),
-        ("weights", "value must be a finite weight, 0 or more", lambda v: ~(v >= 0)),
-    ):
-        if key in named:
-            v = _numeric(frame, named[key])
-            flag(named[key], rule, frame[named[key]].notna().to_numpy()
-                 & (bad(v) | ~np.isfinite(v)))
-    if "treatment" in named:
-        groups = set(_numeric(frame, named["treatment"])) & {0.0, 1.0}
+    roles = [(f, c, r) for f, c, r in spec.column_roles() if c in frame.columns]
+    for field, col, _ in roles:
+        flag(field, col, "value is required but empty", frame[col].isna().to_numpy())
+    for field, col, role in roles:
+        filled = frame[col].notna().to_numpy()
+        if role in _BINARY_ROLES:
+            flag(field, col, "value must be 0 or 1",
+                 filled & ~np.isin(_numeric(frame, col), (0.0, 1.0)))
+        elif role in _VALUE_RULES:
+            rule, bad = _VALUE_RULES[role]
+            v = _numeric(frame, col)
+            flag(field, col, rule.format(unit=unit), filled & (bad(v) | ~np.isfinite(v)))
+        elif role == "identifier":
+            flag(field, col, "value appears on more than one row (one row per person)",
+                 filled & frame[col].duplicated(keep=False).to_numpy())
+    out += [Violation(file, col, rule, rows, ", ".join(fields))
+            for (col, rule), (fields, rows) in found.items()]
+    first = {role: (f, c) for f, c, role in reversed(roles)}
+    if "treatment" in first:
+        field, col = first["treatment"]
+        groups = set(_numeric(frame, col)) & {0.0, 1.0}
         if len(groups) < 2:
-            out.append(Violation(file, named["treatment"], "both groups are needed (1 = "
-                                 "programme, 0 = comparison); the table has only one", ()))
-    if "event" in named and not (_numeric(frame, named["event"]) == 1).any():
-        out.append(Violation(file, named["event"], "no row has an event (every row is "
-                             "censored): no survival estimate can be made", ()))
+            out.append(Violation(file, col, "both groups are needed (1 = programme, 0 = "
+                                 "comparison); the table has only one", (), field))
+    if "event" in first and not (_numeric(frame, first["event"][1]) == 1).any():
+        field, col = first["event"]
+        out.append(Violation(file, col, "no row has an event (every row is censored): no "
+                             "survival estimate can be made", (), field))
     return out

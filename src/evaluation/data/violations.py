@@ -37,12 +37,14 @@ class Violation:
     """One broken rule: where (file, column, rows) and what (rule).
 
     ``column`` is empty for a rule about the whole file (it is empty, not Parquet, ...);
-    ``rows`` is empty for a rule about a column or file rather than some of its rows."""
+    ``rows`` is empty for a rule about a column or file rather than some of its rows;
+    ``field`` names the spec field that named the column (a person-level file's spec), if any."""
 
     file: str
     column: str
     rule: str
     rows: tuple[int, ...]  # data row numbers, ROW_NUMBERING
+    field: str = ""
 
     @property
     def count(self) -> int:
@@ -50,6 +52,8 @@ class Violation:
 
     def describe(self, max_rows: int = 10) -> str:
         where = f"{self.file}: column '{self.column}'" if self.column else self.file
+        if self.field:
+            where += f" (spec {self.field})"
         text = f"{where}: {self.rule}"
         if not self.rows:
             return text

@@ -15,7 +15,7 @@ import pandas as pd
 
 from evaluation.cohort.attrition import Attrition
 from evaluation.cohort.build import Cohort, build_cohort
-from evaluation.config import ProgrammeConfig
+from evaluation.config import BalanceConfig, DesignConfig, PowerConfig, ProgrammeConfig
 from evaluation.data.io import Extract
 from evaluation.design.balance import balance_status, balance_table, common_support
 from evaluation.design.estimability import (
@@ -94,17 +94,32 @@ def cluster_column(frame: pd.DataFrame, config: ProgrammeConfig) -> pd.Series:
     person at several index dates with ``comparison.index_dates: all``) is the cluster, so the
     person's rows are never counted as independent. Weighting clusters on the person.
     """
-    repeats = (config.comparison.index_dates == "all"
-               and bool(frame["person_id"].duplicated().any()))
-    if config.design.method == "matching" and not config.design.replace and not repeats:
+    return design_cluster(frame, config.design, "person_id",
+                          repeats_possible=config.comparison.index_dates == "all")
+
+
+def design_cluster(frame: pd.DataFrame, design: DesignConfig, person_col: str,
+                   repeats_possible: bool = False) -> pd.Series:
+    """``cluster_column`` for any frame: the matched set (matching without replacement, each
+    person once), else the person (``person_col``)."""
+    repeats = repeats_possible and bool(frame[person_col].duplicated().any())
+    if design.method == "matching" and not design.replace and not repeats:
         return frame["match_set"]
-    return frame["person_id"]
+    return frame[person_col]
 
 
 def apply_design(frame: pd.DataFrame, config: ProgrammeConfig, attrition: Attrition
                  ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Weights and matched sets: matching (default) or inverse probability weighting."""
-    design = config.design
+    return weigh_or_match(frame, config.design, attrition, "person_id",
+                          repeats_possible=config.comparison.index_dates == "all")
+
+
+def weigh_or_match(frame: pd.DataFrame, design: DesignConfig, attrition: Attrition,
+                   person_col: str, repeats_possible: bool = False
+                   ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """``apply_design`` for any frame with ``treated`` and ``propensity`` columns: the
+    design's weights, matched sets and cluster (``design_cluster``) and its summary."""
     frame = frame.copy()
     if design.trim:
         outside = (frame["propensity"] < design.trim) | (frame["propensity"] > 1 - design.trim)
@@ -124,45 +139,55 @@ def apply_design(frame: pd.DataFrame, config: ProgrammeConfig, attrition: Attrit
                    "n_treated_matched": int(out.loc[out["treated"] == 1, "matched"].sum()),
                    "n_treated_unmatched": int(len(matcher.unmatched_)),
                    "n_comparison_used": int(((out["treated"] == 0) & (out["weight"] > 0)).sum())}
-        out["cluster"] = cluster_column(out, config)
     else:
         weighter = IPTWeighter(estimand=design.estimand, stabilise=True).fit(
             frame, propensity_col="propensity", treatment_col="treated")
         out = weighter.transform(frame)
         out["matched"] = True
         out["match_set"] = pd.NA
-        out["cluster"] = cluster_column(out, config)
         ess = weighter.summary_
         summary = {"method": "weighting", "estimand": design.estimand,
                    "effective_sample_size": {str(k): float(v) for k, v in
                                              weighter.ess_.items()} if isinstance(
                                                  weighter.ess_, dict) else weighter.ess_,
                    "weights": ess.to_dict(orient="records")}
+    out["cluster"] = design_cluster(out, design, person_col, repeats_possible)
     return out, summary
 
 
 def judge_balance(frame: pd.DataFrame, config: ProgrammeConfig,
                   weights: str | None) -> pd.DataFrame:
     """Standardised differences of every covariate, each marked ok / flag / fail."""
-    table = balance_table(frame, config.covariates.include, treatment_col="treated",
-                          weights_col=weights, categorical=config.covariates.categorical)
-    b = config.balance
+    return judged_balance(frame, config.covariates.include, config.covariates.categorical,
+                          config.balance, weights)
+
+
+def judged_balance(frame: pd.DataFrame, covariates: list[str], categorical: list[str],
+                   thresholds: BalanceConfig, weights: str | None) -> pd.DataFrame:
+    """``judge_balance`` for any frame with a ``treated`` column and these covariates."""
+    table = balance_table(frame, covariates, treatment_col="treated", weights_col=weights,
+                          categorical=categorical)
+    b = thresholds
     return balance_status(table, ok=b.smd_good, fail=b.smd_fail,
                           variance_ratio_range=(b.variance_ratio_min, b.variance_ratio_max))
 
 
 def design_power(analysis: pd.DataFrame, config: ProgrammeConfig) -> pd.DataFrame:
     """Minimum detectable effects for the achieved group sizes, from the planning rate only."""
+    return power_table(analysis, config.power)
+
+
+def power_table(analysis: pd.DataFrame, planning: PowerConfig) -> pd.DataFrame:
+    """``design_power`` for any analysis set with ``treated`` and ``weight`` columns."""
     n1 = int((analysis["treated"] == 1).sum())
     n0 = int(((analysis["treated"] == 0) & (analysis["weight"] > 0)).sum())
-    rate = config.power.baseline_rate
+    rate = planning.baseline_rate
     mde = minimum_detectable_effect(n_treated=n1, n_comparison=n0, baseline_rate=rate,
-                                    alpha=config.power.alpha,
-                                    power=config.power.power)
+                                    alpha=planning.alpha, power=planning.power)
     mde.insert(0, "measure", "reoffending rate")
     mdhr = minimum_detectable_hazard_ratio(n=n1 + n0, event_probability=rate,
-                                           allocation=n1 / (n1 + n0), alpha=config.power.alpha,
-                                           power=config.power.power)
+                                           allocation=n1 / (n1 + n0), alpha=planning.alpha,
+                                           power=planning.power)
     mdhr.insert(0, "measure", "hazard ratio")
     out = pd.concat([mde, mdhr], ignore_index=True)
     out["n_treated"], out["n_comparison"], out["baseline_rate"] = n1, n0, rate

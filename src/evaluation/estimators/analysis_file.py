@@ -9,6 +9,7 @@ that says which spec field named it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
@@ -25,6 +26,12 @@ from .rmst import rmst_effect
 RENAMED_KEYS = {"treatment": "treatment_col", "duration": "duration_col", "event": "event_col",
                 "binary_outcome": "outcome_col", "count": "count_col",
                 "exposure": "exposure_col", "weights": "weights_col", "cluster": "cluster_col"}
+# the role of each column field, as the table's checks know them (data.analysis_table)
+COLUMN_ROLES = {"treatment_col": "treatment", "duration_col": "duration", "event_col": "event",
+                "outcome_col": "binary_outcome", "count_col": "count",
+                "exposure_col": "exposure", "weights_col": "weights", "cluster_col": "cluster"}
+# the restricted mean's horizon when the spec gives none: one year in the file's time unit
+DEFAULT_HORIZON = {"days": 365.0, "weeks": 52.0, "months": 12.0}
 
 
 class AnalysisFileSpec(BaseModel):
@@ -33,8 +40,9 @@ class AnalysisFileSpec(BaseModel):
     ``duration_col``/``event_col`` drive Kaplan-Meier, log-rank, Cox and RMST; ``outcome_col``
     (0/1, e.g. ``reoffended``) the risk difference; ``count_col`` (+ optional ``exposure_col``,
     days at risk) the rate ratio. ``weights_col`` (matching or IPT weights) and ``cluster_col``
-    (matched set, or person) are used by every estimator. Unknown keys are rejected (a misspelt
-    key must not pass silently).
+    (matched set, or person) are used by every estimator. Durations, exposures and the RMST
+    ``horizon`` are in ``time_unit`` (days by default; the horizon defaults to one year in that
+    unit). Unknown keys are rejected (a misspelt key must not pass silently).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -48,6 +56,7 @@ class AnalysisFileSpec(BaseModel):
     covariates: tuple[str, ...] = ()
     weights_col: str | None = None
     cluster_col: str | None = None
+    time_unit: Literal["days", "weeks", "months"] = "days"
     horizon: float = 365.0
     alpha: float = 0.05
 
@@ -59,20 +68,27 @@ class AnalysisFileSpec(BaseModel):
             if old:
                 listed = ", ".join(f"{k!r} is now {RENAMED_KEYS[k]!r}" for k in old)
                 raise ValueError(f"renamed spec key(s): {listed}")
+            if "horizon" not in data and data.get("time_unit") in DEFAULT_HORIZON:
+                data = {**data, "horizon": DEFAULT_HORIZON[data["time_unit"]]}
         return data
 
     @field_validator("horizon")
     @classmethod
     def _positive(cls, v: float) -> float:
         if not v > 0:
-            raise ValueError(f"horizon must be a positive number of days, got {v}")
+            raise ValueError(f"horizon must be a positive number (in time_unit), got {v}")
         return v
+
+    def column_roles(self) -> list[tuple[str, str, str]]:
+        """(spec field, column, role) for every column the spec names, in spec order; the
+        table's checks (``data.analysis_table.check_analysis_table``) read these."""
+        out = [(f, getattr(self, f), role) for f, role in COLUMN_ROLES.items()
+               if getattr(self, f) is not None]
+        return out + [(f"covariates[{i}]", c, "covariate") for i, c in enumerate(self.covariates)]
 
     def check_columns(self, df: pd.DataFrame) -> None:
         """ValueError naming every spec field whose column is not in ``df``."""
-        named = {k: v for k, v in self.model_dump().items()
-                 if k not in ("covariates", "horizon", "alpha") and v is not None}
-        named.update({f"covariates[{i}]": c for i, c in enumerate(self.covariates)})
+        named = {f: c for f, c, _ in self.column_roles()}
         missing = {k: v for k, v in named.items() if v not in df.columns}
         if missing:
             listed = "; ".join(f"{k}={v!r}" for k, v in missing.items())
@@ -116,9 +132,12 @@ def run_all(df: pd.DataFrame, spec: AnalysisFileSpec) -> AnalysisResults:
         parts.append(("binary", binary_effect(df, outcome_col=spec.outcome_col, **cols,
                                               alpha=a)))
     if spec.count_col is not None:
-        parts.append(("count", count_effect(df, outcome_col=spec.count_col, **cols,
-                                            exposure_col=spec.exposure_col,
-                                            covariates=list(spec.covariates) or None, alpha=a)))
+        count = {"outcome_col": spec.count_col, **cols, "exposure_col": spec.exposure_col,
+                 "covariates": list(spec.covariates) or None, "alpha": a}
+        try:
+            parts.append(("count", count_effect(df, **count)))
+        except RuntimeError:  # no overdispersion: the Poisson model with a robust interval
+            parts.append(("count", count_effect(df, **count, model="poisson")))
     if not parts:
         raise ValueError("the spec names no outcome: give duration_col+event_col, outcome_col or "
                          "count_col")

@@ -22,7 +22,7 @@ from typing import Any
 from evaluation.pipeline import cache
 from evaluation.pipeline.files import atomic_write_text
 from evaluation.pipeline.jobs import JobResult, RunSummary
-from evaluation.pipeline.provenance import git_state, portable, portable_path
+from evaluation.pipeline.provenance import PROJECT_DIR, git_state, portable, portable_path
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -109,3 +109,28 @@ def build_manifest(
     reports_dir.mkdir(parents=True, exist_ok=True)
     data = manifest_dict(summary, synthetic=synthetic, seed=seed, extra=extra)
     return atomic_write_text(reports_dir / MANIFEST_NAME, json.dumps(data, indent=2, default=str) + "\n")
+
+
+def design_manifest(out_dir: Path, *, inputs: Mapping[str, Any], outputs: list[Path],
+                    started: str, duration_s: float) -> dict[str, Any]:
+    """The manifest of one `evaluation design` run: the command, its inputs (the file and the
+    spec by name and SHA-256, the spec's content), the toolkit's git commit, Python and
+    package versions, and the SHA-256 of every output (paths relative to ``out_dir``). No
+    folder, host or platform of this machine is recorded."""
+    from evaluation import __version__
+
+    root = Path(out_dir).resolve()
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "command": "evaluation design",
+        "toolkit_version": __version__,
+        "synthetic": False,
+        "seed": None,  # nothing random: matching and weighting are deterministic
+        "git": git_state(PROJECT_DIR),
+        "python": cache.python_version(),
+        "packages": cache.package_versions(),
+        "inputs": portable(dict(inputs), root),
+        "outputs": {Path(p).resolve().relative_to(root).as_posix(): cache.sha256_file(p)
+                    for p in outputs},
+        "run": {"started": started, "duration_s": round(duration_s, 3)},
+    }

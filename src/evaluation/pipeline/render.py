@@ -9,12 +9,18 @@ gives every image an ``alt`` text taken from the output's or the cell's metadata
 Cells tagged ``remove-cell`` (or ``remove_cell``) are dropped; cells tagged ``remove-output``
 keep nothing. A cell that raised shows one line (the exception), never the traceback: the
 page is for readers; the traceback goes to the job's log file.
+
+``render_sections`` renders report sections built in this process (``evaluation design``,
+decision 0601) through the same template: each section becomes the output Jupyter would have
+shown for it, so the page looks and prints exactly like a notebook-rendered report.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbconvert import HTMLExporter
@@ -117,4 +123,31 @@ def render_html(notebook: str | Path, html_path: str | Path, title: str | None =
         nb.metadata["title"] = title
     resources = {"metadata": {"name": title or notebook.stem, "path": str(notebook.parent)}}
     body, _ = make_exporter(error_note).from_notebook_node(nb, resources=resources)
+    return atomic_write_text(html_path, body)
+
+
+def sections_notebook(sections: Sequence[Any], title: str) -> nbformat.NotebookNode:
+    """A notebook whose cells hold, as outputs, what Jupyter displays for each section (its
+    ``_repr_html_`` or ``_repr_markdown_``); no code, nothing to execute."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["title"] = title
+    nb.metadata["language_info"] = {"name": "python"}
+    for section in sections:
+        data = {"text/plain": str(section)}
+        shown = section._repr_html_()
+        if shown:
+            data["text/html"] = shown
+        else:
+            data["text/markdown"] = section._repr_markdown_() or ""
+        output = nbformat.v4.new_output("display_data", data=data)
+        nb.cells.append(nbformat.v4.new_code_cell(source="", outputs=[output]))
+    return nb
+
+
+def render_sections(sections: Sequence[Any], html_path: str | Path, title: str) -> Path:
+    """Render report sections (objects with ``_repr_html_``/``_repr_markdown_``, such as
+    ``reporting.html.Section``) to ``html_path`` with the report template (all or nothing)."""
+    nb = sections_notebook(sections, title)
+    resources = {"metadata": {"name": title, "path": str(Path(html_path).parent)}}
+    body, _ = make_exporter().from_notebook_node(nb, resources=resources)
     return atomic_write_text(html_path, body)

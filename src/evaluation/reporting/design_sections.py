@@ -2,7 +2,9 @@
 
 Why a module of its own: these sections show the design stage (balance, overlap, attrition),
 decided before outcomes are looked at, and they are the longest builders of the report.
-Functions take the ``ProgrammeReport`` whose numbers and folders they use.
+Functions take the ``ProgrammeReport`` whose numbers and folders they use, or any report with
+the same attributes (``PersonFileReport``: ``ev``, ``config.balance``, ``rules``,
+``output_dir``, ``figures_dir``, ``tables_dir``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ def matching_description(design: dict) -> str:
                 + (f", exactly on {', '.join(design['exact'])}" if design["exact"] else "")
                 + ", without" * (not design["replace"]) + " with" * bool(design["replace"])
                 + " replacement.")
+    if design.get("estimand") == "ATE":
+        return ("Everyone was weighted by the inverse of their estimated chance of being in "
+                "their own group (given the recorded history), so that both groups resemble "
+                "everyone analysed: the effect on the whole population (ATE).")
     return "Comparison people were weighted by their odds of receiving the programme."
 
 

@@ -118,10 +118,18 @@ def check_significance(lower: float, upper: float, null: float, significant: boo
     return excludes
 
 
-def horizon_phrase(days: float) -> str:
-    """"the first year", "the first two years", "the first 180 days"."""
+def horizon_phrase(days: float, unit: str = "days") -> str:
+    """"the first year", "the first two years", "the first 180 days"; in another time unit
+    (a file measured in weeks or months) "the first 52 weeks", "the first 18 months" (whole
+    years of months as years)."""
     if days <= 0:
-        raise ValueError(f"the horizon must be positive, got {days} days")
+        raise ValueError(f"the horizon must be positive, got {days} {unit}")
+    if unit == "months" and float(days) % 12 == 0:
+        days = 365 * float(days) / 12
+    elif unit != "days":
+        singular = unit.removesuffix("s")
+        return f"the first {format_number(days, 0 if float(days).is_integer() else 1)} " \
+               f"{plural(float(days), singular)}"
     years = days / 365
     if float(days) == 365:
         return "the first year"

@@ -44,7 +44,7 @@ from evaluation.reporting.sentences import (
     rmst_sentence,
 )
 from evaluation.reporting.style import apply_style, km_alt_text, save_figure
-from evaluation.reporting.verdict import build_verdict
+from evaluation.reporting.verdict import build_verdict, headline_group_values
 
 GROUP_LABELS = {1: "programme", 0: "comparison"}
 
@@ -91,20 +91,8 @@ class ProgrammeReport:
         return per_hundred(self.ev.details["binary"])
 
     def headline_groups(self) -> tuple[float, float]:
-        """(programme, comparison) values of the headline measure for the verdict box: proven
-        reoffences per 100 people for a frequency headline, mean days free of reoffending for
-        the RMST, mean cost for the cost, else the share reoffending per 100."""
-        key = self.config.headline
-        detail = {"n_reoffences_diff": "frequency_per_100", "n_reoffences_rr": "frequency_per_100",
-                  "cost_diff": "cost"}.get(key)
-        if detail is not None:
-            rows = self.ev.details[detail].set_index("term")["estimate"]
-            return float(rows["mean_treated"]), float(rows["mean_comparison"])
-        if key == "rmst_diff":
-            rows = self.ev.details["rmst"].set_index("term")["estimate"]
-            return float(rows["rmst_treated"]), float(rows["rmst_comparison"])
-        ph = self.per_hundred()
-        return float(ph["treated"]), float(ph["comparison"])
+        """(programme, comparison) values of the headline measure, for the verdict box."""
+        return headline_group_values(self.config.headline, self.ev.details, self.per_hundred())
 
     def period(self) -> str:
         """"within the first year", "within the first 182 days": the outcome window."""

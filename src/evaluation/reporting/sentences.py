@@ -110,29 +110,32 @@ def rmst_sentence(
     horizon_days: float = 365,
     free_phrase: str = "free of proven reoffending",
     digits: int = 0,
+    unit: str = "days",
 ) -> str:
     """Restricted mean time free of reoffending: difference in days (programme minus
-    comparison; positive = more days free)."""
+    comparison; positive = more days free); ``unit`` "weeks" or "months" for a file measured
+    so (``horizon_days`` is then in that unit too)."""
     check_interval(lower, upper, estimate)
-    when = horizon_phrase(horizon_days)
+    when = horizon_phrase(horizon_days, unit)
     start = f"On average, people who received {programme_phrase}"
     end = f"{free_phrase} in {when} than similar people who did not"
+    one = unit.removesuffix("s")
 
     def days(text: str, word: str) -> str:
-        return f"{text} {word} {plural(text, 'day')}"
+        return f"{text} {word} {plural(text, one)}"
 
     if lower == 0 and upper == 0:
-        return f"{start} spent the same number of days {free_phrase} in {when} as similar people."
+        return f"{start} spent the same number of {unit} {free_phrase} in {when} as similar people."
     if lower > 0 or upper < 0:
         word = "more" if lower > 0 else "fewer"
         a, b = format_away(sorted([abs(lower), abs(upper)]), 0.0, digits)
         span = f"about {a}" if a == b else f"between {a} and {b}"
-        return f"{start} spent {span} {word} {plural(b, 'day')} {end}."
+        return f"{start} spent {span} {word} {plural(b, one)} {end}."
     a, b = format_away([abs(lower), upper], 0.0, digits)
     if lower == 0:
-        options = f"the same number of days, or as many as {days(b, 'more')},"
+        options = f"the same number of {unit}, or as many as {days(b, 'more')},"
     elif upper == 0:
-        options = f"as many as {days(a, 'fewer')}, or the same number of days,"
+        options = f"as many as {days(a, 'fewer')}, or the same number of {unit},"
     else:
         options = f"as many as {days(a, 'fewer')}, or as many as {days(b, 'more')},"
     return f"{start} could have spent {options} {end}; {INCONCLUSIVE_TAIL}."
@@ -170,9 +173,10 @@ def hazard_ratio_sentence(
     outcome_phrase: str = "a first proven reoffence",
     level: int = 95,
     digits: int = 0,
+    at_risk_phrase: str = "had not yet reoffended",
 ) -> str:
     """Cox hazard ratio (programme vs comparison) as a change in the moment-to-moment chance."""
-    lead = (f"Among people who had not yet reoffended, for those who received {programme_phrase}"
+    lead = (f"Among people who {at_risk_phrase}, for those who received {programme_phrase}"
             f" compared with similar people who did not, the chance of {outcome_phrase} at any "
             "point in the follow-up")
     return _ratio_sentence(hr, lower, upper, lead, "hazard ratio", level, digits)

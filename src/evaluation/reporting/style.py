@@ -120,9 +120,11 @@ def alt_text(chart: str, subject: str, values: Mapping[str, float], at: str | No
 
 
 def km_alt_text(curves: Mapping[str, pd.Series | float] | pd.DataFrame, at_days: float = 365,
-                subject: str = "the share of people not yet proven to have reoffended") -> str:
+                subject: str = "the share of people not yet proven to have reoffended",
+                unit: str = "days") -> str:
     """Alt text for Kaplan-Meier curves from the curves themselves: Series indexed by day, or
-    a long table with ``group``, ``time``, ``survival`` (the KM estimator's survival table)."""
+    a long table with ``group``, ``time``, ``survival`` (the KM estimator's survival table);
+    ``unit`` when time is counted in weeks or months (``at_days`` then in that unit)."""
     if isinstance(curves, pd.DataFrame):
         missing = [c for c in ("group", "time", "survival") if c not in curves.columns]
         if missing:
@@ -130,7 +132,7 @@ def km_alt_text(curves: Mapping[str, pd.Series | float] | pd.DataFrame, at_days:
         curves = {str(g): part.sort_values("time").set_index("time")["survival"]
                   for g, part in curves.groupby("group", sort=False)}
 
-    at = horizon_phrase(at_days).replace("the first ", "")
+    at = horizon_phrase(at_days, unit).replace("the first ", "")
     at = {"year": "one year"}.get(at, at)
     values = {name: _step_value(curve, at_days) for name, curve in curves.items()}
     return alt_text("Kaplan-Meier curves", subject, values, at)

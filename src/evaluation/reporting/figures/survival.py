@@ -25,14 +25,31 @@ def month_ticks(horizon_days: float) -> tuple[list[float], list[str]]:
     return days, [format_number(m, 0 if float(m).is_integer() else 1) for m in values]
 
 
+def unit_ticks(horizon: float, unit: str = "days") -> tuple[list[float], list[str], str]:
+    """Tick positions, their labels and the axis label for a follow-up of ``horizon`` in
+    ``unit``: months for days (``month_ticks``); for weeks or months, whole steps of 1, 2, 3,
+    4, 6, 13 or 26 (at most 14 ticks), the horizon always the last tick."""
+    if unit == "days":
+        days, texts = month_ticks(horizon)
+        return days, texts, "months since the index date"
+    step = next(s for s in (1, 2, 3, 4, 6, 13, 26, 52) if horizon / s <= 13)
+    values = [float(v) for v in np.arange(0, horizon + 1e-9, step)]
+    if horizon - values[-1] > step / 2:
+        values.append(float(horizon))
+    else:
+        values[-1] = float(horizon)
+    return values, [format_number(v, 0 if v.is_integer() else 1) for v in values], \
+        f"{unit} since the index date"
+
+
 def tidy_km_axes(ax: Axes, horizon_days: float, lowest_survival: float,
-                 labels_x: float = -0.09) -> Axes:
-    """Months on the x axis, the y axis from just below the lowest curve (not from 0), group
-    labels of the at-risk table moved clear of the first count and set in black, counts with
-    thousands separators."""
-    days, texts = month_ticks(horizon_days)
+                 labels_x: float = -0.09, unit: str = "days") -> Axes:
+    """Months on the x axis (or ``unit_ticks`` of a file measured in weeks or months), the
+    y axis from just below the lowest curve (not from 0), group labels of the at-risk table
+    moved clear of the first count and set in black, counts with thousands separators."""
+    days, texts, label = unit_ticks(horizon_days, unit)
     ax.set_xticks(days, texts)
-    ax.set_xlabel("months since the index date")
+    ax.set_xlabel(label)
     bottom = max(0.0, np.floor((lowest_survival - 0.05) * 10) / 10)
     ax.set_ylim(bottom, 1.0)
     ax.yaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")
