@@ -22,6 +22,7 @@ from evaluation.analysis.effects import estimate_effects, numeric_covariates
 from evaluation.analysis.readouts import readouts as readout_table
 from evaluation.analysis.robustness import robustness_checks
 from evaluation.analysis.sensitivity import headline_sensitivity
+from evaluation.analysis.subgroups import subgroup_effects
 from evaluation.cohort.attrition import Attrition
 from evaluation.cohort.build import Cohort
 from evaluation.config import ProgrammeConfig
@@ -64,6 +65,8 @@ class ProgrammeEvaluation:
     robustness: dict[str, pd.DataFrame] = field(default_factory=dict)
     # balance on the complete read-out subset, where the matched pairs may be broken (0401)
     balance_readout: pd.DataFrame | None = None
+    # effects by declared subgroup level and heterogeneity tests (config ``subgroups``; 0412)
+    subgroups: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def headline(self) -> pd.Series:
@@ -153,7 +156,8 @@ def evaluate_programme(config: ProgrammeConfig, extract: Extract | str | Path,
         support=design.support, power=design.power, estimates=estimates, details=details,
         unadjusted=unadjusted, km=km, readouts=readouts, ph=ph, sensitivity=sensitivity,
         before_during=bd, balance_readout=balance_readout,
-        robustness=robustness_checks(config, extract, analysis))
+        robustness=robustness_checks(config, extract, analysis),
+        subgroups=subgroup_effects(analysis, config, weights, cluster))
 
 
 def readout_balance_summary(balance: pd.DataFrame, complete: pd.DataFrame) -> dict[str, Any]:

@@ -44,6 +44,7 @@ from evaluation.reporting.sentences import (
     rmst_sentence,
 )
 from evaluation.reporting.style import apply_style, km_alt_text, save_figure
+from evaluation.reporting.subgroup_section import subgroup_results, subgroup_section
 from evaluation.reporting.verdict import build_verdict
 
 GROUP_LABELS = {1: "programme", 0: "comparison"}
@@ -308,6 +309,10 @@ class ProgrammeReport:
         """Hidden bias, death as a competing event, earlier trends (decision 0402)."""
         return robustness_section(self)
 
+    def subgroups(self) -> Section | None:
+        """Effects by declared subgroup, Holm-adjusted, never the headline (decision 0412)."""
+        return subgroup_section(self)
+
     def appendix(self) -> Section:
         """Technical appendix: every model's table, with disclosure rules applied."""
         return appendix_section.appendix(self)
@@ -337,6 +342,7 @@ class ProgrammeReport:
             "proportional_hazards_violated": bool(getattr(ev.ph, "violated", False)),
             "before_during": {k: json_records(v) for k, v in ev.before_during.items()},
             "robustness": robustness_results(ev.robustness),
+            "subgroups": subgroup_results(self),
             "parameters": self.config.to_dict(),
             "planted_truth": self.truth if self.ev.synthetic else None,
         })
