@@ -136,6 +136,10 @@ class ProgrammeReport:
         lines.append(rmst_sentence(rm["lower"], rm["upper"], rm["estimate"],
                                    self.programme_phrase,
                                    horizon_days=self.config.outcomes.window_days))
+        cu = per_hundred(self.ev.details["custody"])  # the JDL custody rate (0411), secondary
+        lines.append(per_hundred_sentence(cu["lower"], cu["upper"], cu["difference"],
+                                          "were sentenced to custody for a proven reoffence",
+                                          self.programme_phrase, period=self.period()))
         head = self.ev.headline
         head_text = (f"The pre-declared headline measure is the {head['measures']}; the other "
                      "measures are secondary, and their p-values (how often a difference this "
