@@ -111,3 +111,18 @@ def test_naive_comparison_is_biased_where_matching_is_not(evaluations):
     ev, truth = evaluations["princes_trust"]
     naive = ev.unadjusted.set_index("outcome").loc["time_to_reoffence_hr"]
     assert not naive["lower"] <= truth["hazard_ratio"] <= naive["upper"], naive.to_dict()
+
+
+@pytest.mark.parametrize("programme", PROGRAMMES)
+def test_subgroups_agree_with_the_planted_common_effect(evaluations, programme):
+    # The planted effect is one factor for everyone (synth/effects.py), so no declared subgroup
+    # variable should show a difference after Holm, and every level that passes the JDL gate
+    # should hold the overall planted hazard ratio inside its Holm-adjusted interval (0412).
+    ev, truth = evaluations[programme]
+    assert ev.config.subgroups, "every shipped configuration declares subgroups"
+    assert not ev.subgroups["heterogeneity"]["significant"].any(), ev.subgroups["heterogeneity"]
+    tested = ev.subgroups["levels"].loc[lambda t: t["jdl_minimum_met"] & t["estimable"]]
+    inside = (tested["lower_adjusted"] <= truth["hazard_ratio"]) & (
+        truth["hazard_ratio"] <= tested["upper_adjusted"])
+    assert inside.all(), tested.loc[~inside, ["variable", "level", "estimate", "lower_adjusted",
+                                              "upper_adjusted"]]

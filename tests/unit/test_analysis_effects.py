@@ -22,6 +22,7 @@ def _analysis() -> pd.DataFrame:
         "event": [0, 1, 0, 1, 0, 1, 1, 0, 1, 1, 0, 0],
         "eligible_for_readout": [True] * 12,
         "cost": [0.0, 900, 0, 1800, 0, 900, 2700, 0, 1800, 900, 0, 0],
+        "custody_sentence": [0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0],  # the custody rate (0411)
         "weight": 1.0, "cluster": range(12),
     })
 

@@ -20,10 +20,11 @@ def test_keys_unique_and_ratios_have_null_one():
 
 
 def test_one_holm_test_per_question():
-    # the first measure of each question leads it; rate, frequency, time and cost
-    assert QUESTIONS == ("reoffending rate", "frequency", "time to reoffence", "cost")
+    # the first measure of each question leads it; rate, frequency, time, cost, custody (0411)
+    assert QUESTIONS == ("reoffending rate", "frequency", "time to reoffence", "cost",
+                         "custody rate")
     assert [question_lead(q).key for q in QUESTIONS] == [
-        "reoffended_rd", "n_reoffences_diff", "time_to_reoffence_hr", "cost_diff"]
+        "reoffended_rd", "n_reoffences_diff", "time_to_reoffence_hr", "cost_diff", "custody_rd"]
 
 
 def test_unknown_key_names_the_valid_ones():

@@ -32,9 +32,12 @@ JDL_MIN_EVENTS = 30  # per group: people with a proven reoffence (fewer: unrelia
 def pick_estimate(table: pd.DataFrame, term: str, outcome: str) -> dict[str, Any]:
     """One measure's row (``outcome``) read from its estimator's tidy table (``term``)."""
     row = table.loc[table["term"] == term].iloc[0]
+    p = float(row["p_value"])
+    if np.isnan(p) and float(row["estimate"]) == 0.0 and float(row["std_error"]) == 0.0:
+        p = 1.0  # nobody in either group has the outcome (e.g. no custody): nothing to test
     return {"outcome": outcome, "term": term, "estimate": float(row["estimate"]),
             "std_error": float(row["std_error"]), "lower": float(row["lower"]),
-            "upper": float(row["upper"]), "p_value": float(row["p_value"]),
+            "upper": float(row["upper"]), "p_value": p,
             "method": str(row["method"]), "n": int(row["n"])}
 
 
@@ -83,6 +86,7 @@ def estimate_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weights: s
                 "outcomes.window_days (or outcomes.waiting_days) or use a later extract")
     complete["reoffended"] = complete["reoffended"].astype(int)
     complete["n_reoffences"] = complete["n_reoffences"].astype(int)
+    complete["custody_sentence"] = complete["custody_sentence"].astype(int)
     tau = float(config.outcomes.window_days)
     # Frequency is a rate per day at liberty: people in custody for the whole window have no
     # time at risk and carry no information about the rate (counted in ``exclusions``).
@@ -104,6 +108,9 @@ def estimate_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weights: s
                             weights_col=weights, cluster_col=cluster),
         "cost": mean_difference(complete, outcome_col="cost", treatment_col="treated",
                                 weights_col=weights, cluster_col=cluster),
+        "custody": binary_effect(complete, outcome_col="custody_sentence",
+                                 treatment_col="treated", weights_col=weights,
+                                 cluster_col=cluster),
     }
     table = pd.DataFrame([pick_estimate(details[m.family], m.term, m.key) for m in MEASURES])
     table["measures"] = [m.measures for m in MEASURES]
@@ -112,7 +119,7 @@ def estimate_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weights: s
     details["exclusions"] = _exclusions(analysis, complete, config)
     table["n_events_treated"] = int(complete.loc[complete["treated"] == 1, "reoffended"].sum())
     samples = {"frequency": (at_liberty, "reoffended"), "cox": (analysis, "event"),
-               "rmst": (analysis, "event")}
+               "rmst": (analysis, "event"), "custody": (complete, "custody_sentence")}
     gates = pd.DataFrame([jdl_gate(*samples.get(m.family, (complete, "reoffended")))
                           for m in MEASURES])
     return pd.concat([table, gates], axis=1), details

@@ -22,6 +22,7 @@ from evaluation.analysis.effects import estimate_effects, numeric_covariates
 from evaluation.analysis.readouts import readouts as readout_table
 from evaluation.analysis.robustness import robustness_checks
 from evaluation.analysis.sensitivity import headline_sensitivity
+from evaluation.analysis.subgroups import subgroup_effects
 from evaluation.cohort.attrition import Attrition
 from evaluation.cohort.build import Cohort
 from evaluation.config import ProgrammeConfig
@@ -68,6 +69,8 @@ class ProgrammeEvaluation:
     # edge cases said in words (design.estimability): statements in the report, codes in JSON
     flags: list = field(default_factory=list)
     validation_skipped: bool = False  # the extract was not checked: the banner says so
+    # effects by declared subgroup level and heterogeneity tests (config ``subgroups``; 0412)
+    subgroups: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def headline(self) -> pd.Series:
@@ -170,7 +173,8 @@ def evaluate_programme(config: ProgrammeConfig, extract: Extract | str | Path,
         unadjusted=unadjusted, km=km, readouts=readouts, ph=ph, sensitivity=sensitivity,
         before_during=bd, balance_readout=balance_readout,
         robustness=robustness_checks(config, extract, analysis), flags=flags,
-        validation_skipped=bool(getattr(extract, "validation_skipped", False)))
+        validation_skipped=bool(getattr(extract, "validation_skipped", False)),
+        subgroups=subgroup_effects(analysis, config, weights, cluster))
 
 
 def readout_balance_summary(balance: pd.DataFrame, complete: pd.DataFrame) -> dict[str, Any]:

@@ -15,6 +15,8 @@ counts as history):
 - ``prior_custody``: 1 if any custody_start < d (whatever the offence date), else 0.
 - ``days_since_last_offence``: d - latest offence_date < d (any outcome), capped at 3650;
   3650 when there is none.
+- ``index_offence_category|group|band``, ``index_disposal``: the offence that led to the index,
+  as known on d (``index_offence.py``, decision 0410).
 
 Computed without a loop over people: each index row is paired with its person's offences by
 sorted position (``np.repeat``), and counts are ``np.bincount`` over the pairs.
@@ -25,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evaluation.cohort.index_offence import INDEX_OFFENCE_COVARIATES, index_offence
 from evaluation.data.contract import OFFENCE_CATEGORIES, PROVEN_OUTCOMES
 
 WINDOWS = {"prior_proven_1y": 365, "prior_proven_2y": 730, "prior_proven_5y": 1826}
@@ -72,7 +75,7 @@ HISTORY_COVARIATES = (
     "prior_custody",
     "days_since_last_offence",
 )
-COVARIATE_COLUMNS = PEOPLE_COVARIATES + HISTORY_COVARIATES
+COVARIATE_COLUMNS = PEOPLE_COVARIATES + HISTORY_COVARIATES + INDEX_OFFENCE_COVARIATES
 
 _OFFENCE_COLUMNS = ("person_id", "offence_date", "proven_date", "offence_category", "outcome",
                     "custody_start")
@@ -129,7 +132,7 @@ def build_covariates(
     for col in ("sex", "ethnicity_group", "area"):
         out[col] = people[col].to_numpy()[pos]
     out["index_year"] = index_date.dt.year.astype("int64").to_numpy()
-    for col in HISTORY_COVARIATES:
+    for col in HISTORY_COVARIATES + INDEX_OFFENCE_COVARIATES:
         out[col] = history[col]
     return out
 
@@ -181,6 +184,7 @@ def _history(
     nearest = np.full(n, DAYS_SINCE_CAP, dtype=np.int64)
     np.minimum.at(nearest, row[before], back[before])
     out["days_since_last_offence"] = nearest
+    out.update(index_offence(row, pair, di, offences, _days(offence_date), n, CATEGORY_GROUPS))
     return out
 
 

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from evaluation.cohort.covariates import COVARIATE_COLUMNS
+from evaluation.cohort.index_offence import INDEX_OFFENCE_CATEGORICAL
 from evaluation.config.errors import ConfigError, describe_error, suggest
 from evaluation.config.overrides import parse_overrides, set_dotted, yaml_scalar
 from evaluation.data.contract import (
@@ -35,7 +36,7 @@ from evaluation.outcomes.registry import OUTCOME_KEYS
 
 # Covariates built by ``evaluation.cohort.covariates.build_covariates`` (definitions in its docstring).
 BASE_COVARIATES = COVARIATE_COLUMNS
-CATEGORICAL_BASE = ("sex", "ethnicity_group", "area")
+CATEGORICAL_BASE = ("sex", "ethnicity_group", "area", *INDEX_OFFENCE_CATEGORICAL)
 # Programme fields that are decided at or after the start of the programme, or that define who
 # is treated: adjusting for them would adjust away part of the effect (or all of it).
 NOT_COVARIATES = {
@@ -241,6 +242,8 @@ class ProgrammeConfig(_Section):
     bootstrap: BootstrapConfig = Field(default_factory=BootstrapConfig)
     robustness: RobustnessConfig = Field(default_factory=RobustnessConfig)
     multiverse: MultiverseConfig = Field(default_factory=MultiverseConfig)
+    # effects by level, never the headline (analysis/subgroups.py, decision 0412)
+    subgroups: list[Literal["sex", "age_band", "area"]] = Field(default_factory=list)
 
     _source: Path | None = PrivateAttr(default=None)
     _overrides: dict[str, Any] = PrivateAttr(default_factory=dict)
@@ -294,9 +297,16 @@ class ProgrammeConfig(_Section):
                     )
             if len(set(names)) != len(names):
                 raise ValueError(f"{where} lists a covariate twice")
+        if len(set(self.subgroups)) != len(self.subgroups):
+            raise ValueError(f"subgroups lists a variable twice: {self.subgroups}")
         stray = [c for c in self.covariates.categorical if c not in self.covariates.include]
         if stray:
             raise ValueError(f"covariates.categorical: {stray} not in covariates.include")
+        text = [c for c in CATEGORICAL_BASE if c in self.covariates.include
+                and c not in self.covariates.categorical]
+        if text:
+            raise ValueError(f"covariates.include: {text} hold categories; list them under "
+                             "covariates.categorical too")
         return self
 
     # Derived values: properties, so they are recomputed whenever the object is rebuilt.

@@ -35,6 +35,7 @@ class OutcomeMeasure:
 
 
 RATE, FREQUENCY, TIME, COST = ("reoffending rate", "frequency", "time to reoffence", "cost")
+CUSTODY = "custody rate"
 
 MEASURES: tuple[OutcomeMeasure, ...] = (
     OutcomeMeasure("reoffended_rd", "binary", "risk_difference",
@@ -61,6 +62,11 @@ MEASURES: tuple[OutcomeMeasure, ...] = (
     OutcomeMeasure("cost_diff", "cost", "mean_difference",
                    "difference in cost of proven reoffending per person",
                    "difference in cost of reoffending per person (£)", 0.0, None, COST),
+    # The JDL's custody rate: the share sentenced to custody for a proven reoffence (0411).
+    OutcomeMeasure("custody_rd", "custody", "risk_difference",
+                   "difference in the share sentenced to custody for a proven reoffence",
+                   "difference in the share sentenced to custody for a reoffence", 0.0, "RD",
+                   CUSTODY),
 )
 
 BY_KEY: dict[str, OutcomeMeasure] = {m.key: m for m in MEASURES}

@@ -1,7 +1,8 @@
 """Proven reoffending outcomes (Ministry of Justice definitions) from event-level records.
 
 One row per person-index row: the binary rate and frequency (``reoffended``, ``n_reoffences``,
-``cost``), time to first proven reoffence as censored survival data (``duration_days``,
+``cost``), the custody rate (``custody_sentence``: a counted reoffence led to a custodial
+sentence starting by the end of the waiting period; decision 0411), time to first proven reoffence as censored survival data (``duration_days``,
 ``event``, ``censor_reason``) and exposure (``days_observed``, ``days_in_custody``,
 ``days_at_risk``). The rules, each with its decision record in docs/decisions/:
 
@@ -55,7 +56,8 @@ OFFENCE_COLUMNS = [
 PEOPLE_COLUMNS = ["person_id", "date_of_birth", "date_of_death"]
 CENSOR_REASONS = ("reoffended", "death", "custody", "data_cutoff", "end_of_window")
 OUTCOME_COLUMNS = [
-    "eligible_for_readout", "reoffended", "n_reoffences", "cost", "duration_days", "event",
+    "eligible_for_readout", "reoffended", "n_reoffences", "cost", "custody_sentence",
+    "duration_days", "event",
     "censor_reason", "days_observed", "days_in_custody", "days_at_risk",
 ]
 
@@ -140,6 +142,7 @@ class ProvenOffences:
         self.day = off_day[o]
         self.proven = days(offences["proven_date"])[keep][o]
         self.cost = unit_cost[cat][o]
+        self.custody = days(offences["custody_start"])[keep][o]  # NAT_DAY: no custody
 
     def in_window(self, code, first_day, last_day):
         """(row, position) for every proven offence with first_day <= offence day <= last_day."""
@@ -231,6 +234,9 @@ def derive_outcomes(
     row, pos = row[ok], pos[ok]
     n_re = np.bincount(row, minlength=n)
     cost = np.bincount(row, weights=proven.cost[pos], minlength=n)
+    sentenced = ~isnat_days(proven.custody[pos]) & (
+        proven.custody[pos] <= np.minimum(window_end + spec.waiting_days, cut)[row])
+    custody_sentence = (np.bincount(row[sentenced], minlength=n) > 0).astype(np.int64)
 
     # survival: censoring candidates in priority order for ties (death first)
     never = np.full(n, np.iinfo(np.int32).max, dtype=np.int64)
@@ -257,12 +263,10 @@ def derive_outcomes(
     out = frame.copy()
     out["eligible_for_readout"] = eligible
     reoffended = (n_re > 0).astype(np.int64)
-    if eligible.all():
-        out["reoffended"], out["n_reoffences"], out["cost"] = reoffended, n_re, cost
-    else:
-        out["reoffended"] = np.where(eligible, reoffended, np.nan)
-        out["n_reoffences"] = np.where(eligible, n_re, np.nan)
-        out["cost"] = np.where(eligible, cost, np.nan)
+    rates = {"reoffended": reoffended, "n_reoffences": n_re, "cost": cost,
+             "custody_sentence": custody_sentence}
+    for col, values in rates.items():
+        out[col] = values if eligible.all() else np.where(eligible, values, np.nan)
     out["duration_days"] = duration
     out["event"] = event
     out["censor_reason"] = reason
@@ -286,7 +290,7 @@ def restrict_to_readout(outcomes: pd.DataFrame, attrition: Attrition) -> pd.Data
     mask = ~outcomes["eligible_for_readout"].astype(bool)
     kept = attrition.exclude(outcomes, mask, readout_reason(spec["window_days"]), STAGE)
     kept = kept.copy()
-    for c in ("reoffended", "n_reoffences"):
+    for c in ("reoffended", "n_reoffences", "custody_sentence"):
         kept[c] = kept[c].astype(np.int64)
     return kept
 

@@ -39,8 +39,9 @@ def extract_paragraph(info: dict) -> str:
 # people analysed - people left out), so a suppressed exclusion hides those sizes too.
 LINKED = {
     "reoffending rate, frequency and cost": (
-        {"binary", "frequency", "frequency_per_100", "cost", "adjusted"},
-        {"reoffended_rd", "reoffended_rr", "n_reoffences_diff", "n_reoffences_rr", "cost_diff"}),
+        {"binary", "frequency", "frequency_per_100", "cost", "custody", "adjusted"},
+        {"reoffended_rd", "reoffended_rr", "n_reoffences_diff", "n_reoffences_rr", "cost_diff",
+         "custody_rd"}),
     "frequency": ({"frequency"}, {"n_reoffences_rr"}),
 }
 

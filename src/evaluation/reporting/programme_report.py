@@ -44,6 +44,7 @@ from evaluation.reporting.sentences import (
     rmst_sentence,
 )
 from evaluation.reporting.style import apply_style, km_alt_text, save_figure
+from evaluation.reporting.subgroup_section import subgroup_results, subgroup_section
 from evaluation.reporting.verdict import build_verdict, headline_group_values
 
 GROUP_LABELS = {1: "programme", 0: "comparison"}
@@ -139,6 +140,10 @@ class ProgrammeReport:
         lines.append(rmst_sentence(rm["lower"], rm["upper"], rm["estimate"],
                                    self.programme_phrase,
                                    horizon_days=self.config.outcomes.window_days))
+        cu = per_hundred(self.ev.details["custody"])  # the JDL custody rate (0411), secondary
+        lines.append(per_hundred_sentence(cu["lower"], cu["upper"], cu["difference"],
+                                          "were sentenced to custody for a proven reoffence",
+                                          self.programme_phrase, period=self.period()))
         head = self.ev.headline
         head_text = (f"The pre-declared headline measure is the {head['measures']}; the other "
                      "measures are secondary, and their p-values (how often a difference this "
@@ -310,14 +315,17 @@ class ProgrammeReport:
             items.append(f"Fewer than {self.rules.low_reliability_events} programme "
                          "participants reoffended, so the estimates are of low reliability "
                          "([u]).")
-        if self.ev.balance_failed:
-            items.append("The balance check failed (see the comparison group section).")
-        items += [f.statement for f in self.ev.flags]  # edge cases (design.estimability)
+        items += ["The balance check failed (see the comparison group section)."] * bool(
+            self.ev.balance_failed) + [f.statement for f in self.ev.flags]  # edge cases
         return Section("## Caveats\n\n" + "\n".join(f"- {i}" for i in items))
 
     def robustness(self) -> Section | None:
         """Hidden bias, death as a competing event, earlier trends (decision 0402)."""
         return robustness_section(self)
+
+    def subgroups(self) -> Section | None:
+        """Effects by declared subgroup, Holm-adjusted, never the headline (decision 0412)."""
+        return subgroup_section(self)
 
     def appendix(self) -> Section:
         """Technical appendix: every model's table, with disclosure rules applied."""
@@ -332,8 +340,7 @@ class ProgrammeReport:
             "title": self.config.title,
             "synthetic": ev.synthetic,
             "validation_skipped": ev.validation_skipped,
-            "estimable": True,
-            "flags": [f.to_dict() for f in ev.flags],
+            "estimable": True, "flags": [f.to_dict() for f in ev.flags],
             "data_cutoff": ev.data_cutoff,
             "headline": self.config.headline,
             "n_treated": self.n_treated,
@@ -351,6 +358,7 @@ class ProgrammeReport:
             "proportional_hazards_violated": bool(getattr(ev.ph, "violated", False)),
             "before_during": {k: json_records(v) for k, v in ev.before_during.items()},
             "robustness": robustness_results(ev.robustness),
+            "subgroups": subgroup_results(self),
             "parameters": self.config.to_dict(),
             "planted_truth": self.truth if self.ev.synthetic else None,
         })

@@ -25,6 +25,7 @@ SMALL: dict[str, tuple[float, float]] = {
     "time_to_reoffence_hr": (0.9, 1.1),
     "rmst_diff": (-7.0, 7.0),
     "cost_diff": (-100.0, 100.0),
+    "custody_rd": (-0.03, 0.03),
 }
 # Measures where a higher value favours the programme (more days free of reoffending).
 HIGHER_IS_BETTER = {"rmst_diff"}
