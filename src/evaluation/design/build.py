@@ -21,6 +21,7 @@ from evaluation.design.balance import balance_status, balance_table, common_supp
 from evaluation.design.matching import NearestNeighbourMatcher
 from evaluation.design.power import minimum_detectable_effect, minimum_detectable_hazard_ratio
 from evaluation.design.propensity import PropensityModel
+from evaluation.design.trials import TRIAL_COL, assign_trials, trial_summary
 from evaluation.design.weighting import IPTWeighter
 
 STAGE_DESIGN = "comparison group"
@@ -78,8 +79,10 @@ def cluster_column(frame: pd.DataFrame, config: ProgrammeConfig) -> pd.Series:
 
     Matched without replacement with one index date per person, the matched set is the cluster.
     A person who appears more than once (a comparison person reused with replacement, or one
-    person at several index dates with ``comparison.index_dates: all``) is the cluster, so the
-    person's rows are never counted as independent. Weighting clusters on the person.
+    person at several index dates with ``comparison.index_dates: all``, e.g. in several
+    sequential trials) is the cluster, so the person's rows are never counted as independent;
+    the matched pairs are then ignored, which is conservative (Austin 2009: ignoring the
+    pairing widens the interval; decision 0406). Weighting clusters on the person.
     """
     repeats = (config.comparison.index_dates == "all"
                and bool(frame["person_id"].duplicated().any()))
@@ -99,8 +102,9 @@ def apply_design(frame: pd.DataFrame, config: ProgrammeConfig, attrition: Attrit
             frame, outside, REASON_TRIM.format(low=design.trim, high=1 - design.trim),
             STAGE_DESIGN)
     if design.method == "matching":
+        exact = tuple(design.exact) + ((TRIAL_COL,) if design.emulation == "sequential" else ())
         matcher = NearestNeighbourMatcher(caliper=design.caliper, ratio=design.ratio,
-                                          replace=design.replace, exact=tuple(design.exact),
+                                          replace=design.replace, exact=exact,
                                           estimand=design.estimand)
         matcher.fit(frame, propensity_col="propensity", treatment_col="treated",
                     attrition=attrition)
@@ -179,10 +183,16 @@ def build_design(config: ProgrammeConfig, extract: Extract) -> Design:
     cohort = build_cohort(extract.tables, extract.data_cutoff, config)
     frame, merged = merge_sparse_levels(cohort.frame.reset_index(drop=True),
                                         list(config.covariates.categorical))
+    if config.design.emulation == "sequential":
+        frame = assign_trials(frame)
     model = fit_propensity(frame, config)
     frame["propensity"] = model.propensity_.to_numpy()
     design_frame, summary = apply_design(frame, config, cohort.attrition)
     summary["merged_levels"] = merged
+    summary["time_zero"] = config.design.time_zero
+    summary["emulation"] = config.design.emulation
+    if config.design.emulation == "sequential":
+        summary["trials"] = trial_summary(design_frame)
     # comparison people no treated person resembles (fitted propensity ~0): never matched
     summary["n_propensity_near_zero"] = model.n_extreme_
     return Design(
