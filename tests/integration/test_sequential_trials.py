@@ -27,7 +27,7 @@ OLD = {"design.time_zero": "start", "design.emulation": "single",
        "comparison.index_dates": "first_eligible", "comparison.contamination": "as_treated"}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _world(scenario: str, seed: int):
     world = generate(seed, scale=0.05, scenario=scenario)
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,9 +10,11 @@ risk of censoring if still followed at its start. The probability of censoring i
 logistic model on interval indicators plus baseline covariates, fitted on the person-intervals
 at risk. An interval with no censoring has probability 0 (the maximum-likelihood value of its
 indicator, so it is left out of the fit rather than sent to minus infinity). The weight of a row
-in interval k is prod_{j <= k} 1 / (1 - p_j) (the inverse probability of remaining uncensored
-to the end of k), stabilised by the same product from the model without covariates. Weights
-are treated as known (a robust variance, as elsewhere; decision 0406).
+in interval k is prod_{j < k} 1 / (1 - p_j), the inverse probability of remaining uncensored
+to the start of k (so the weight of a row censored in k never carries its own censoring
+probability, which a sparse model can put near 1), stabilised by the same product from the
+model without covariates. Short intervals keep the one-interval lag small. Weights are treated
+as known (a robust variance, as elsewhere; decision 0406).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import statsmodels.api as sm
 
 from .common import check_columns
 
-INTERVAL_DAYS = 91
+INTERVAL_DAYS = 30
 
 
 def person_intervals(df: pd.DataFrame, *, duration_col: str, censor_col: str,
@@ -81,12 +83,19 @@ def censoring_weights(df: pd.DataFrame, *, duration_col: str, censor_col: str,
     if x is not None and not np.isfinite(x).all():
         raise ValueError(f"ipcw: covariates {covariates} have missing or infinite values")
     p = _probabilities(pi, x)
-    if (p >= 1).any():
-        raise ValueError("ipcw: a censoring probability of 1: nobody in some interval stays "
-                         "uncensored, so no weight can stand for them")
-    keep = np.log1p(-p)
-    w = np.exp(-pd.Series(keep).groupby(pi["row"].to_numpy()).cumsum().to_numpy())
+    w = np.exp(-_before(pi, p))
     if stabilise and covariates:
-        p0 = _probabilities(pi, None)
-        w *= np.exp(pd.Series(np.log1p(-p0)).groupby(pi["row"].to_numpy()).cumsum().to_numpy())
+        w *= np.exp(_before(pi, _probabilities(pi, None)))
+    if not np.isfinite(w).all():
+        raise ValueError("ipcw: a censoring probability of 1 before the end of someone's "
+                         "follow-up: nobody like them stays uncensored, so no weight can "
+                         "stand for them")
     return pi.assign(p_censor=p, weight=w)
+
+
+def _before(pi: pd.DataFrame, p: np.ndarray) -> np.ndarray:
+    """sum_{j < k} log(1 - p_j) for each person-interval (0 in the first interval)."""
+    with np.errstate(divide="ignore"):
+        logs = pd.Series(np.log1p(-p))
+    by_row = logs.groupby(pi["row"].to_numpy())
+    return (by_row.cumsum() - logs).to_numpy()
