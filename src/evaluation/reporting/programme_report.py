@@ -337,6 +337,9 @@ class ProgrammeReport:
             "proportional_hazards_violated": bool(getattr(ev.ph, "violated", False)),
             "before_during": {k: json_records(v) for k, v in ev.before_during.items()},
             "robustness": robustness_results(ev.robustness),
+            # sequential trials (decision 0406): intention to treat beside per protocol
+            "itt_per_protocol": json_records(ev.details["itt_per_protocol"])
+            if "itt_per_protocol" in ev.details else None,
             "parameters": self.config.to_dict(),
             "planted_truth": self.truth if self.ev.synthetic else None,
         })
