@@ -11,6 +11,11 @@ Run: .venv/bin/python benchmarks/bench_scenarios.py [--n 50] [--scale 0.15] [--w
   SCENARIOS markers). Each finished world is appended to a progress file (JSON lines, in the
   temporary directory); a re-run skips the (scenario, seed) pairs already there, and
   ``--report-only`` rebuilds the outputs from it (e.g. when a run is stopped at a deadline).
+``--designs`` analyses IOM only, the old design (time zero at the start, one pool) beside the
+sequential trials (intention to treat and per protocol), each against its own estimand: the
+planted effect over the treated it matched, from its own time zero (``truth``; the effect over
+every treated episode is kept as ``truth_all_treated``). Results in ``scenarios_designs.json``
+and the DESIGNS table of the README.
 Worlds are queued seed by seed across scenarios, so a stopped run has every scenario at about
 the same number of worlds. Timing: wall clock per world inside the worker.
 """
@@ -42,10 +47,113 @@ from bench_coverage import (
 RESULTS = Path(__file__).resolve().parent / "results"
 README = Path(__file__).resolve().parent / "README.md"
 BEGIN, END = "<!-- BEGIN SCENARIOS -->", "<!-- END SCENARIOS -->"
+DESIGNS_BEGIN, DESIGNS_END = "<!-- BEGIN DESIGNS -->", "<!-- END DESIGNS -->"
+
+
+# The IOM design before decisions 0405-0407: time zero at the start, one pool with the first
+# index date per person, contamination only by a Core episode.
+OLD_IOM = {"design.time_zero": "start", "design.emulation": "single",
+           "comparison.index_dates": "first_eligible", "comparison.contamination": "as_treated"}
+
+
+def _estimand(truth: dict[str, Any], analysis: str) -> dict[str, Any]:
+    """The truth each design estimates: the old one follows from the start; the new one from
+    time zero (the scoring round), which differs only where adoption lags it."""
+    if analysis == "old":
+        return truth
+    return truth.get("from_eligibility", truth)
+
+
+def _matched_truth(seed: int, scale: float, scenario: str):
+    """The planted effect over the treated an analysis kept (its matched treated, from its
+    own time zero): both potential-outcome histories of the same world, re-simulated."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from evaluation.synth import WorldParams, potential_worlds
+    from evaluation.synth.effects import att_truth
+    from evaluation.synth.world import START
+
+    params = WorldParams()
+    params = replace(params, n_people=int(round(params.n_people * scale)))
+    pop, _, hist1, hist0, _ = potential_worlds(seed, params, scenario)
+
+    def truth(treated, theta: float) -> dict[str, Any]:
+        pid = treated["person_id"].str[1:].astype(np.int64).to_numpy() - 1
+        day = (treated["index_date"] - START).dt.days.to_numpy(dtype=np.int64)
+        return att_truth(pop, hist1, hist0, pid, day, theta)
+    return truth
+
+
+def analyse_designs(seed: int, scale: float, scenario: str) -> list[dict[str, Any]]:
+    """IOM in one world: the old design, and the sequential trials (ITT and per protocol)."""
+    import warnings
+
+    import numpy as np
+    from bench_coverage import MEASURES, _effects, _estimate_row, _record
+
+    from evaluation.analysis.derive import derive_analysis_outcomes
+    from evaluation.analysis.trials import per_protocol_effects
+    from evaluation.config import load_programme_config
+    from evaluation.data.io import load_extract
+    from evaluation.design.build import build_design
+    from evaluation.synth import generate, write_world
+
+    t0 = time.perf_counter()
+    world = generate(seed, scale=scale, scenario=scenario)
+    matched_truth = _matched_truth(seed, scale, scenario)
+    with tempfile.TemporaryDirectory(prefix=f"designs_{seed}_") as tmp:
+        write_world(world, tmp)
+        extract = load_extract(tmp)
+    new = load_programme_config("iom")
+    old = new.with_overrides(OLD_IOM)
+    truth = world.truth["programmes"]["iom"]
+    records: list[dict[str, Any]] = []
+    results: dict[str, tuple[dict, Any, Any]] = {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for name, config in (("old", old), ("itt", new)):
+                design = build_design(config, extract)
+                frame = derive_analysis_outcomes(design.analysis_set, extract, config,
+                                                 config.outcomes.window_days, attrition=None)
+                results[name] = (_effects(frame, "weight", "cluster"), frame, design)
+            frame = results["itt"][1]
+            pp, _ = per_protocol_effects(frame, new, "weight", "cluster")
+            results["per_protocol"] = ({"hazard_ratio": _estimate_row(pp, "hazard_ratio"),
+                                        "risk_difference": _estimate_row(pp, "risk_difference")},
+                                       frame, results["itt"][2])
+    except (ValueError, RuntimeError, np.linalg.LinAlgError) as exc:
+        return [{"seed": seed, "programme": "iom", "analysis": "failed", "measure": None,
+                 "error": f"{type(exc).__name__}: {exc}"[:500], "theta": float(truth["theta"]),
+                 "scenario": scenario, "dataset_seconds": time.perf_counter() - t0,
+                 "code_version": code_version()}]
+    for analysis, (effects, frame, design) in results.items():
+        everyone = _estimand(truth, analysis)
+        target = matched_truth(frame.loc[frame["treated"] == 1], float(truth["theta"]))
+        extra = {"truth_all_treated": {m: float(everyone[k]) for m, _, k, _ in MEASURES},
+                 "n_truth_matched": int(target["n_treated"]),"n_treated": int((frame["treated"] == 1).sum()),
+                 "n_comparison": int((frame["treated"] == 0).sum()),
+                 "n_events": int(frame["event"].sum()), "n_treated_truth": int(truth["n_treated"]),
+                 "theta": float(truth["theta"]),
+                 "n_treated_unmatched": int(design.summary["n_treated_unmatched"]),
+                 "truth_from_start": {m: float(truth[k]) for m, _, k, _ in MEASURES}}
+        for measure, term, key, _ in MEASURES:
+            null = 1.0 if measure == "hazard_ratio" else 0.0
+            records.append(_record(seed, "iom", analysis, measure, effects[term],
+                                   float(target[key]), null, extra))
+    seconds = time.perf_counter() - t0
+    version = code_version()
+    for r in records:
+        r.update(dataset_seconds=seconds, code_version=version, scenario=scenario)
+    return records
 
 
 def _task(scenario: str, seed: int, scale: float, programmes: tuple[str, ...]
           ) -> tuple[str, int, list[dict[str, Any]]]:
+    if programmes == ("designs",):
+        return scenario, seed, analyse_designs(seed, scale, scenario)
     return scenario, seed, analyse_dataset(seed, scale, programmes, scenario=scenario)
 
 
@@ -100,7 +208,7 @@ def markdown(summary: pd.DataFrame, meta: dict[str, Any]) -> str:
 
 
 def write_outputs(progress: Path, scale: float, seeds: list[int], out: Path,
-                  wall: float | None) -> dict[str, Any]:
+                  wall: float | None, designs: bool = False) -> dict[str, Any]:
     records = [r for r in read_progress(progress) if r.get("scale") == scale
                and seeds[0] <= r["seed"] <= seeds[-1]]
     summary = summary_frame(records)
@@ -124,13 +232,21 @@ def write_outputs(progress: Path, scale: float, seeds: list[int], out: Path,
     result = {**meta, "summary": json.loads(summary.to_json(orient="records")),
               "records": records}
     out.mkdir(parents=True, exist_ok=True)
-    (out / "scenarios.json").write_text(json.dumps(result, separators=(",", ":")) + "\n")
+    name = "scenarios_designs.json" if designs else "scenarios.json"
+    (out / name).write_text(json.dumps(result, separators=(",", ":")) + "\n")
     table = markdown(summary, meta)
+    begin, end = (DESIGNS_BEGIN, DESIGNS_END) if designs else (BEGIN, END)
+    if designs:
+        table = table.replace("Current design (default configuration of each programme)",
+                              "IOM: old = time zero at the start, one pool (first index date); "
+                              "itt / per_protocol = sequential trials from the scoring round "
+                              "(decisions 0405-0407), each against the planted effect over the "
+                              "treated it matched, from its own time zero")
     if README.exists():
         text = README.read_text()
-        if BEGIN in text:
-            head, rest = text.split(BEGIN, 1)
-            text = head + BEGIN + "\n" + table + END + rest.split(END, 1)[1]
+        if begin in text:
+            head, rest = text.split(begin, 1)
+            text = head + begin + "\n" + table + end + rest.split(end, 1)[1]
             README.write_text(text)
     print(table)
     return result
@@ -146,6 +262,9 @@ def main() -> None:
     ap.add_argument("--scenarios", nargs="*", default=list(SCENARIOS))
     ap.add_argument("--programmes", nargs="*", default=list(PROGRAMMES),
                     help="programmes analysed in each world (default: all four)")
+    ap.add_argument("--designs", action="store_true",
+                    help="IOM only: the old design beside the sequential trials (ITT and per "
+                         "protocol); results in scenarios_designs.json, README DESIGNS table")
     ap.add_argument("--progress", type=Path,
                     default=Path(tempfile.gettempdir()) / "bench_scenarios_progress.jsonl")
     ap.add_argument("--out", type=Path, default=RESULTS)
@@ -154,13 +273,13 @@ def main() -> None:
     args = ap.parse_args()
     seeds = list(range(1, args.n + 1))
     print(f"code {code_version()}", flush=True)
+    programmes = ("designs",) if args.designs else tuple(args.programmes)
     wall = None
     if not args.report_only:
         t0 = time.perf_counter()
-        run(args.scenarios, seeds, args.scale, args.workers, args.progress,
-            tuple(args.programmes))
+        run(args.scenarios, seeds, args.scale, args.workers, args.progress, programmes)
         wall = round(time.perf_counter() - t0, 1)
-    write_outputs(args.progress, args.scale, seeds, args.out, wall)
+    write_outputs(args.progress, args.scale, seeds, args.out, wall, designs=args.designs)
 
 
 if __name__ == "__main__":

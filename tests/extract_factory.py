@@ -38,6 +38,7 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
         "episode_id": ["E1", "E2"],
         "person_id": ["P1", "P2"],
         "programme": ["iom", "conditional_caution"],
+        "eligibility_date": [_d("2016-05-01"), _d("2017-02-03")],
         "start_date": [_d("2016-06-01"), _d("2017-02-03")],
         "end_date": [_d("2017-06-01"), _d(None)],
     })

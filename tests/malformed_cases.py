@@ -27,6 +27,7 @@ def base_tables() -> dict[str, pd.DataFrame]:
     episodes = tables["programme_episodes"]
     row = {c: None for c in episodes.columns}
     row.update(episode_id="E3", person_id="P2", programme="princes_trust",
+               eligibility_date=pd.Timestamp("2018-01-01"),
                start_date=pd.Timestamp("2018-01-01"), end_date=pd.Timestamp("2018-04-01"),
                pt_risk_factors=3, pt_completed=True, pt_progression="education")
     extra = pd.DataFrame([row]).astype(episodes.dtypes.to_dict())

@@ -29,7 +29,11 @@ def test_unmeasured_confounder_biases_naive_and_matched_upwards():
     from evaluation.outcomes import derive_outcomes
     from evaluation.synth import write_world
 
-    config = load_programme_config("iom")
+    # the single-pool design these numbers were measured on (IOM's default is now the
+    # sequential trials, decision 0406, whose matched sets at this scale hold ~40% fewer
+    # treated and vary more from world to world than a four-world sign check can bear)
+    config = load_programme_config("iom").with_overrides(
+        {"design.emulation": "single", "comparison.index_dates": "first_eligible"})
     bias = {"matched": [], "naive": []}
     for seed in (1, 2, 3, 4):
         world = generate(seed=seed, scale=0.06, scenario="unmeasured_confounder")

@@ -16,6 +16,8 @@ def _table(name: str, rows: list[dict]) -> pd.DataFrame:
     """A contract table: every contract column present (empty where not given), dates typed."""
     spec = CONTRACT[name]
     frame = pd.DataFrame(rows, columns=spec.column_names)
+    if name == "programme_episodes":  # time zero on the start date unless a case sets it
+        frame["eligibility_date"] = frame["eligibility_date"].fillna(frame["start_date"])
     for col in spec.columns:
         if col.kind == "date":
             frame[col.name] = pd.to_datetime(frame[col.name])

@@ -88,6 +88,22 @@ def test_adoption_lag_moves_starts_off_the_scoring_rounds(worlds):
     assert ep["iom_selection_score"].min() >= 6.5
 
 
+def test_time_zero_is_the_scoring_round_and_equals_the_start_by_default(worlds):
+    """Decision 0405: the episode's eligibility date is the scoring round, the same decision
+    as the pool's index date; only the adoption (start) lags it."""
+    default = worlds("default").tables["programme_episodes"]
+    assert (default["eligibility_date"] == default["start_date"]).all()  # every programme
+    ep, _ = _iom(worlds("adoption_lag"))
+    assert (ep["eligibility_date"].dt.day == 1).all()
+    lag = (ep["start_date"] - ep["eligibility_date"]).dt.days
+    assert lag.between(14, 84).all()
+    truth = worlds("adoption_lag").truth["programmes"]["iom"]
+    assert "from_eligibility" in truth and "from_eligibility" not in \
+        worlds("default").truth["programmes"]["iom"]
+    # followed from the decision, the effect is diluted by the lag (nearer the null)
+    assert truth["from_eligibility"]["rate_ratio"] > truth["rate_ratio"]
+
+
 def test_area_differences_in_charging_and_proof_delay(worlds):
     def by_area(world):
         off = world.tables["offences"].merge(world.tables["people"][["person_id", "area"]],

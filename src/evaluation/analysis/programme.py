@@ -23,6 +23,7 @@ from evaluation.analysis.readouts import readouts as readout_table
 from evaluation.analysis.robustness import robustness_checks
 from evaluation.analysis.sensitivity import headline_sensitivity
 from evaluation.analysis.subgroups import subgroup_effects
+from evaluation.analysis.trials import itt_and_per_protocol, per_protocol_effects
 from evaluation.cohort.attrition import Attrition
 from evaluation.cohort.build import Cohort
 from evaluation.config import ProgrammeConfig
@@ -162,6 +163,9 @@ def evaluate_programme(config: ProgrammeConfig, extract: Extract | str | Path,
     sensitivity = headline_sensitivity(estimates, details, km, float(window))
     bd = (before_during_analysis(analysis, design.cohort.treated, extract, weights, cluster)
           if config.outcomes.before_during else {})
+    if config.design.emulation == "sequential":
+        pp, summary["per_protocol"] = per_protocol_effects(analysis, config, weights, cluster)
+        details["itt_per_protocol"] = itt_and_per_protocol(details, pp)
     if config.bootstrap.enabled:
         details["bootstrap"] = bootstrap_design(design, extract, config).table
     return ProgrammeEvaluation(

@@ -1,7 +1,8 @@
 """Cohort assembly: programme participants and comparison pool in one frame, ready for design.
 
 The glue between the data contract and the estimators: treated rows come from
-``programme_episodes`` (index date = start date), comparison rows from ``comparison_pool``;
+``programme_episodes`` (index date = time zero: the eligibility date by default, the start date
+if configured; decision 0405), comparison rows from ``comparison_pool``;
 covariates are built as of each index date, eligibility rules are applied equally to both, and
 every row that does not reach the analysis is in the attrition ledger with a reason.
 The choices (who counts as contaminated, one index date per person) are in
@@ -26,6 +27,7 @@ STAGE_DEFINITION = "definition"
 STAGE_DATA = "data"
 STAGE_ELIGIBILITY = "eligibility"
 STAGE_ONE_PER_PERSON = "one index date per person"
+REASON_PRIOR_EXPOSURE = "managed earlier under another kind of episode (prior exposure)"
 REQUIRED_TABLES = ("people", "offences", "programme_episodes", "comparison_pool")
 
 
@@ -65,10 +67,13 @@ def build_cohort(
     people = extract_tables["people"]
     attrition = Attrition(group_col=GROUP_COL)
 
-    frame = _assemble(extract_tables["programme_episodes"], extract_tables["comparison_pool"],
-                      config)
+    episodes = extract_tables["programme_episodes"]
+    frame = _assemble(episodes, extract_tables["comparison_pool"], config)
     attrition.start(frame, stage=STAGE_RECEIVED)
-    frame = _apply_definitions(frame, config, attrition)
+    frame = _apply_definitions(frame, episodes, config, attrition)
+    frame = exclude_prior_exposure(frame, episodes, config, attrition)
+    frame["adopted_date"] = adoption_after_index(frame, exposures(episodes, config),
+                                                 config.programme)
     frame = _data_checks(frame, people, cutoff, attrition)
 
     frame = build_covariates(frame, extract_tables["offences"], people, data_cutoff=cutoff)
@@ -91,9 +96,11 @@ def _assemble(
     fields = programme_fields(code)
     ep = episodes.loc[episodes["programme"] == code]
     po = pool.loc[pool["programme"] == code]
+    zero = "eligibility_date" if config.design.time_zero == "eligibility" else "start_date"
     treated = pd.DataFrame({
         "person_id": ep["person_id"].to_numpy(),
-        "index_date": pd.to_datetime(ep["start_date"]).to_numpy(),
+        "index_date": pd.to_datetime(ep[zero]).to_numpy(),
+        "start_date": pd.to_datetime(ep["start_date"]).to_numpy(),
         "treated": 1,
         GROUP_COL: TREATED,
         "programme": code,
@@ -105,6 +112,7 @@ def _assemble(
     comparison = pd.DataFrame({
         "person_id": po["person_id"].to_numpy(),
         "index_date": pd.to_datetime(po["index_date"]).to_numpy(),
+        "start_date": pd.Series(pd.NaT, index=range(len(po)), dtype="datetime64[ns]").to_numpy(),
         "treated": 0,
         GROUP_COL: COMPARISON,
         "programme": code,
@@ -119,7 +127,7 @@ def _assemble(
 
 
 def _apply_definitions(
-    frame: pd.DataFrame, config: ProgrammeConfig, attrition: Attrition
+    frame: pd.DataFrame, episodes: pd.DataFrame, config: ProgrammeConfig, attrition: Attrition
 ) -> pd.DataFrame:
     """Who counts as treated and which pool rows are comparisons (config.treated/comparison)."""
     is_treated = frame[GROUP_COL] == TREATED
@@ -129,7 +137,7 @@ def _apply_definitions(
                                   STAGE_DEFINITION)
         is_treated = frame[GROUP_COL] == TREATED
     # When each person first received the programme (as defined above), completers or not.
-    received = frame.loc[is_treated].groupby("person_id")["index_date"].min()
+    received = frame.loc[is_treated].groupby("person_id")["start_date"].min()
     if not config.treated.include_non_completers:
         completed = frame["pt_completed"].astype("boolean")
         frame = attrition.exclude(frame, is_treated & completed.isna(),
@@ -147,12 +155,66 @@ def _apply_definitions(
     # A comparison row is contaminated only if the programme came on or before its index date.
     # Dropping people who receive it *later* would select on the future: a later referral
     # often follows a reoffence, so it would remove reoffenders from the comparison group.
-    first = frame["person_id"].map(received)
+    # With ``comparison.contamination: any_episode`` an episode of any kind counts (an IOM
+    # Risk or Vulnerable pillar): a person managed earlier is not a clean comparison (0407).
+    if config.comparison.contamination == "any_episode":
+        first = frame["person_id"].map(_starts(episodes, config.programme)
+                                       .groupby("person_id").min())
+    else:
+        first = frame["person_id"].map(received)
     contaminated = ((frame[GROUP_COL] == COMPARISON) & first.notna()
                     & (first <= frame["index_date"]))
     return attrition.exclude(frame, contaminated,
                              "received the programme on or before this index date",
                              STAGE_DEFINITION)
+
+
+def _starts(episodes: pd.DataFrame, code: str) -> pd.Series:
+    """Start date of every episode of the programme, of any kind, by person."""
+    ep = episodes.loc[episodes["programme"] == code]
+    return pd.Series(pd.to_datetime(ep["start_date"]).to_numpy(), index=ep["person_id"].to_numpy(),
+                     name="start_date").rename_axis("person_id")
+
+
+def exposures(episodes: pd.DataFrame, config: ProgrammeConfig) -> pd.DataFrame:
+    """The episodes that count as receiving the programme: those of the treated definition,
+    or every episode of the programme with ``comparison.contamination: any_episode``."""
+    ep = episodes.loc[episodes["programme"] == config.programme]
+    if config.comparison.contamination == "any_episode":
+        return ep
+    for key, values in config.treated.where.items():
+        ep = ep.loc[ep[key].isin(values)]
+    return ep
+
+
+def exclude_prior_exposure(frame: pd.DataFrame, episodes: pd.DataFrame, config: ProgrammeConfig,
+                           attrition: Attrition) -> pd.DataFrame:
+    """A participant with an earlier episode of another kind (an IOM Core nominal managed
+    before under the Risk pillar) is a prevalent user, not a new one: excluded and counted."""
+    if not config.treated.where or config.comparison.contamination != "any_episode":
+        return frame
+    ep = episodes.loc[episodes["programme"] == config.programme]
+    kind = pd.Series(True, index=ep.index)
+    for key, values in config.treated.where.items():
+        kind &= ep[key].isin(values)
+    other = _starts(ep.loc[~kind], config.programme).groupby("person_id").min()
+    earlier = frame["person_id"].map(other)
+    prior = (frame[GROUP_COL] == TREATED) & earlier.notna() & (earlier < frame["start_date"])
+    return attrition.exclude(frame, prior, REASON_PRIOR_EXPOSURE, STAGE_DEFINITION)
+
+
+def adoption_after_index(frame: pd.DataFrame, episodes: pd.DataFrame, code: str) -> pd.Series:
+    """First start of any episode of the programme after each row's index date (NaT if none):
+    the treated's own adoption; for a comparison, the later adoption a per-protocol analysis
+    censors at."""
+    starts = _starts(episodes, code).reset_index()
+    rows = frame[["person_id", "index_date"]].reset_index(names="_row")
+    pairs = rows.merge(starts, on="person_id", how="inner")
+    pairs = pairs.loc[pairs["start_date"] >= pairs["index_date"]]
+    first = pairs.groupby("_row")["start_date"].min()
+    out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    out.loc[first.index] = first.to_numpy()
+    return out
 
 
 def _data_checks(

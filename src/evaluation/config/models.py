@@ -22,6 +22,7 @@ from pydantic import (
 
 from evaluation.cohort.covariates import COVARIATE_COLUMNS
 from evaluation.cohort.index_offence import INDEX_OFFENCE_CATEGORICAL
+from evaluation.config.design import DesignConfig
 from evaluation.config.errors import ConfigError, describe_error, suggest
 from evaluation.config.overrides import parse_overrides, set_dotted, yaml_scalar
 from evaluation.data.contract import (
@@ -70,6 +71,10 @@ class ComparisonConfig(_Section):
     # A pool person listed with several index dates: keep the first eligible one, or all of them
     # (then analyses must cluster on person_id). See docs/decisions/0201-cohort-assembly.md.
     index_dates: Literal["first_eligible", "all"] = "first_eligible"
+    # Which episodes make a comparison row contaminated (and a participant a prior user):
+    # only those that count as treated, or any episode of the programme, of whatever kind
+    # (IOM: managed under another pillar is managed; decision 0407).
+    contamination: Literal["as_treated", "any_episode"] = "as_treated"
 
     @field_validator("pool_reasons")
     @classmethod
@@ -105,36 +110,6 @@ class EligibilityConfig(_Section):
 class CovariatesConfig(_Section):
     include: list[str] = Field(min_length=1)  # the propensity model's covariates
     categorical: list[str] = Field(default_factory=list)  # entered as indicator columns
-
-
-class DesignConfig(_Section):
-    method: Literal["matching", "weighting"] = "matching"
-    caliper: float | None = Field(0.2, gt=0)  # in SDs of the logit propensity (Austin 2011)
-    ratio: int = Field(1, ge=1)
-    replace: bool = False
-    exact: list[str] = Field(default_factory=list)  # match exactly within these strata
-    # ATT: the effect on the programme's participants; ATE (weighting only): on everyone.
-    estimand: Literal["ATT", "ATE"] = "ATT"
-    trim: float | None = Field(None, ge=0, lt=0.5)  # drop propensity outside [trim, 1 - trim]
-
-    @field_validator("estimand", mode="before")
-    @classmethod
-    def _no_atc(cls, value: Any) -> Any:
-        if value == "ATC":
-            raise ValueError(
-                "ATC (the effect on the comparison group) is not implemented: matching finds "
-                "comparison people for each participant (the ATT) and weighting gives the ATT "
-                "or the ATE; use estimand: ATT, or method: weighting with estimand: ATE"
-            )
-        return value
-
-    @model_validator(mode="after")
-    def _estimand(self) -> DesignConfig:
-        if self.method == "matching" and self.estimand == "ATE":
-            raise ValueError(
-                "matching estimates the ATT; use method: weighting for the ATE"
-            )
-        return self
 
 
 class OutcomesConfig(_Section):
@@ -299,6 +274,9 @@ class ProgrammeConfig(_Section):
                 raise ValueError(f"{where} lists a covariate twice")
         if len(set(self.subgroups)) != len(self.subgroups):
             raise ValueError(f"subgroups lists a variable twice: {self.subgroups}")
+        if self.design.emulation == "sequential" and self.comparison.index_dates != "all":
+            raise ValueError("design.emulation: sequential uses every scoring round of a pool "
+                             "person (one trial each): set comparison.index_dates: all")
         stray = [c for c in self.covariates.categorical if c not in self.covariates.include]
         if stray:
             raise ValueError(f"covariates.categorical: {stray} not in covariates.include")

@@ -151,7 +151,8 @@ PROGRAMME_FIELDS = (
     Column("iom_pillar", "category", "IOM pillar the person is managed under.", True,
            IOM_PILLARS, programme="iom"),
     Column("iom_selection_score", "float",
-           "IOM selection-matrix score at the index date (recent offending, weighted; a score "
+           "IOM selection-matrix score at the eligibility date (time zero: the scoring round; "
+           "recent offending, weighted; a score "
            "above 1000 would mean 250 acquisitive offences in 91 days).",
            True, minimum=0, maximum=1000, programme="iom"),
     Column("nc_need_attitudes", "bool", "New Chance need: attitudes, thinking and behaviour.",
@@ -231,18 +232,26 @@ OFFENCES = Table(
 
 PROGRAMME_EPISODES = Table(
     "programme_episodes",
-    "One row per person per programme episode; the start date is the index date.",
+    "One row per person per programme episode. Time zero (the index date) is the eligibility "
+    "date by default (decision 0405); programme fields are as of that date.",
     (
         Column("episode_id", "id", "Identifier of the episode.", unique=True),
         _PERSON_ID,
         Column("programme", "category", "Programme code.", allowed=PROGRAMMES),
-        Column("start_date", "date", "Start of the episode: the index date of the evaluation."),
+        Column("eligibility_date", "date",
+               "Date of the decision that made the person eligible and assigned them (IOM "
+               "scoring round, referral, eligibility decision): time zero, the same decision "
+               "as comparison_pool.index_date. Equal to start_date where the programme starts "
+               "on the day of the decision."),
+        Column("start_date", "date",
+               "Start of the episode (adoption, first session): when the programme begins."),
         Column("end_date", "date", "End of the episode; empty if still open at the cut-off.",
                True),
         *PROGRAMME_FIELDS,
     ),
     rules=(
         "person_id exists in people",
+        "start_date is not before eligibility_date (nobody starts before being assigned)",
         "end_date is not before start_date",
         "start_date is not after the data cut-off",
         f"the person was at least {MIN_AGE_OF_CRIMINAL_RESPONSIBILITY} on start_date, "
@@ -260,7 +269,11 @@ COMPARISON_POOL = Table(
         Column("programme", "category", "Programme this person may be compared against.",
                allowed=PROGRAMMES),
         _PERSON_ID,
-        Column("index_date", "date", "Date from which this person's outcomes are followed."),
+        Column("index_date", "date",
+               "Eligibility date: the decision at which this person was eligible and not "
+               "assigned (e.g. the IOM scoring round). Time zero, the same decision as "
+               "programme_episodes.eligibility_date; outcomes are followed from it and "
+               "programme fields are as of it."),
         Column("pool_reason", "category", "Why the person is in the pool.", allowed=POOL_REASONS),
         *PROGRAMME_FIELDS,
     ),

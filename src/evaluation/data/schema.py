@@ -100,6 +100,9 @@ ROW_RULES: dict[str, list[RowRule]] = {
                 _not_before("custody_release", "custody_start")),
     ],
     "programme_episodes": [
+        RowRule("start_date", "start_date is before eligibility_date (time zero): a programme "
+                "cannot start before the decision that assigned it",
+                _not_before("start_date", "eligibility_date")),
         RowRule("end_date", "end_date is before start_date",
                 _not_before("end_date", "start_date")),
         RowRule("iom_pillar", "iom_pillar is required for an iom episode",

@@ -28,6 +28,7 @@ from evaluation.design.estimability import (
 from evaluation.design.matching import NearestNeighbourMatcher
 from evaluation.design.power import minimum_detectable_effect, minimum_detectable_hazard_ratio
 from evaluation.design.propensity import PropensityModel
+from evaluation.design.trials import TRIAL_COL, assign_trials, trial_summary
 from evaluation.design.weighting import IPTWeighter
 
 STAGE_DESIGN = "comparison group"
@@ -91,8 +92,10 @@ def cluster_column(frame: pd.DataFrame, config: ProgrammeConfig) -> pd.Series:
 
     Matched without replacement with one index date per person, the matched set is the cluster.
     A person who appears more than once (a comparison person reused with replacement, or one
-    person at several index dates with ``comparison.index_dates: all``) is the cluster, so the
-    person's rows are never counted as independent. Weighting clusters on the person.
+    person at several index dates with ``comparison.index_dates: all``, e.g. in several
+    sequential trials) is the cluster, so the person's rows are never counted as independent;
+    the matched pairs are then ignored, which is conservative (Austin 2009: ignoring the
+    pairing widens the interval; decision 0406). Weighting clusters on the person.
     """
     return design_cluster(frame, config.design, "person_id",
                           repeats_possible=config.comparison.index_dates == "all")
@@ -127,8 +130,9 @@ def weigh_or_match(frame: pd.DataFrame, design: DesignConfig, attrition: Attriti
             frame, outside, REASON_TRIM.format(low=design.trim, high=1 - design.trim),
             STAGE_DESIGN)
     if design.method == "matching":
+        exact = tuple(design.exact) + ((TRIAL_COL,) if design.emulation == "sequential" else ())
         matcher = NearestNeighbourMatcher(caliper=design.caliper, ratio=design.ratio,
-                                          replace=design.replace, exact=tuple(design.exact),
+                                          replace=design.replace, exact=exact,
                                           estimand=design.estimand)
         matcher.fit(frame, propensity_col="propensity", treatment_col="treated",
                     attrition=attrition)
@@ -218,6 +222,8 @@ def build_design(config: ProgrammeConfig, extract: Extract) -> Design:
     cohort = build_cohort(extract.tables, extract.data_cutoff, config)
     frame, merged = merge_sparse_levels(cohort.frame.reset_index(drop=True),
                                         list(config.covariates.categorical))
+    if config.design.emulation == "sequential":
+        frame = assign_trials(frame)
     covariates = list(config.covariates.include)
     flags = constant_covariate_flags(frame, covariates, list(config.covariates.categorical))
     constant = tuple(c for c in covariates if frame[c].nunique(dropna=False) <= 1)
@@ -234,6 +240,10 @@ def build_design(config: ProgrammeConfig, extract: Extract) -> Design:
     if any(f.fatal for f in flags):
         raise NotEstimable(next(f for f in flags if f.fatal), cohort=cohort)
     summary["merged_levels"] = merged
+    summary["time_zero"] = config.design.time_zero
+    summary["emulation"] = config.design.emulation
+    if config.design.emulation == "sequential":
+        summary["trials"] = trial_summary(design_frame)
     # comparison people no treated person resembles (fitted propensity ~0): never matched
     summary["n_propensity_near_zero"] = model.n_extreme_
     return Design(

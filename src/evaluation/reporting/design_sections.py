@@ -92,9 +92,38 @@ def comparison_group(report: ProgrammeReport) -> Section:
     return Section(html_text=(
         "<h2>The comparison group</h2>"
         f"<p>{html.escape(how)} {html.escape(sentence)}</p>{warning}"
-        f"{img_html(love_path, report.output_dir, love_alt)}"
+        + sequential_trials(report)
+        + f"{img_html(love_path, report.output_dir, love_alt)}"
         f"{img_html(overlap_path, report.output_dir, overlap_alt)}"
         + balance))
+
+
+def sequential_trials(report: ProgrammeReport) -> str:
+    """The sequential trials (decision 0406): how many, and the effect by intention to treat
+    beside the per-protocol effect (comparisons censored at a later adoption). Empty for a
+    single comparison group."""
+    table = report.ev.details.get("itt_per_protocol")
+    if table is None:
+        return ""
+    trials = report.ev.design_summary["trials"]
+    pp = report.ev.design_summary["per_protocol"]
+    text = (f"Each scoring round is its own comparison ({format_number(trials['n_trials'])} "
+            "rounds): people adopted in a round are compared with people scored in the same "
+            "round and not adopted, followed from the scoring date. Someone not adopted can "
+            "be a comparison again in a later round, so intervals allow for the same person "
+            "appearing more than once. Intention to treat follows every comparison person to "
+            "the end, even if they were adopted later; per protocol stops following them when "
+            f"they were adopted ({format_number(pp['n_censored_by_adoption'])} of "
+            f"{format_number(pp['n_comparison'])}) and gives more weight to similar people "
+            "who were not.")
+    shown = table.assign(measure=table["term"].map({"hazard_ratio": "hazard ratio",
+                                                    "risk_difference": "risk difference"}),
+                         analysis=table["analysis"].str.replace("_", " "))
+    body, _ = publish_table(shown[["analysis", "measure", "estimate", "lower", "upper",
+                                   "p_value", "n"]], "itt_per_protocol", rules=report.rules,
+                            tables_dir=report.tables_dir, estimates=True, events_col=None,
+                            caption="Intention to treat and per protocol (95% intervals)")
+    return f"<p>{html.escape(text)}</p>" + body
 
 
 def protect_attrition(table: pd.DataFrame, groups: list[str], rules) -> pd.DataFrame:

@@ -359,6 +359,7 @@ class ProgrammeReport:
             "before_during": {k: json_records(v) for k, v in ev.before_during.items()},
             "robustness": robustness_results(ev.robustness),
             "subgroups": subgroup_results(self),
+            "itt_per_protocol": json_records(ev.details.get("itt_per_protocol")),  # 0406
             "parameters": self.config.to_dict(),
             "planted_truth": self.truth if self.ev.synthetic else None,
         })

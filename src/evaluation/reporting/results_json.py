@@ -33,8 +33,10 @@ def json_value(value: Any, digits: int = 10) -> Any:
     return value
 
 
-def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """A frame as a list of JSON-ready row dicts."""
+def json_records(frame: pd.DataFrame | None) -> list[dict[str, Any]] | None:
+    """A frame as a list of JSON-ready row dicts (None for a table the analysis did not make)."""
+    if frame is None:
+        return None
     return [json_value(r) for r in frame.to_dict(orient="records")]
 
 

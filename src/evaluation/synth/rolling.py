@@ -7,7 +7,8 @@ Here the same scores and adoption model are kept, with the scenario's departures
 - ``iom_rescoring``: every upward crossing is a scoring round until the person is adopted, so a
   person can have several pool rows and be adopted in a later round (rolling entry);
 - ``iom_adoption_lag_days``: adoption (the episode start, when the effect starts) follows the
-  scoring round by a few weeks; the comparison keeps the scoring date, and a person who dies
+  scoring round by a few weeks; the episode's eligibility date (time zero) is the scoring
+  date, as is the comparison's index date, and a person who dies
   before the adoption date was scored but never adopted (a pool member);
 - ``iom_crossover_share``: some of the not adopted are adopted later, outside any scoring round,
   and keep their pool row;
@@ -101,15 +102,18 @@ def select_iom_scenario(seed: int, pop: Population, hist: History, used_day: np.
     rows = np.concatenate([t, late])
     person = c[rows]
     ep_start = np.concatenate([start[t], late_start])
+    # time zero: the scoring round of the adoption; a later adoption outside any round has
+    # no separate decision recorded, so its eligibility date is its start
+    ep_elig = np.concatenate([d[t], late_start])
     order = np.lexsort((person, ep_start))
-    rows, person, ep_start = rows[order], person[order], ep_start[order]
+    rows, person, ep_start, ep_elig = rows[order], person[order], ep_start[order], ep_elig[order]
     uu = rng.uniform(seed, 202, pop.pid[person])
     violent = f["prior_violence"][rows] > f["prior_acquisitive"][rows]
     pillar = np.where(~pop.male[person] & (uu < 0.7), "vulnerable",
                       np.where(violent & (uu < 0.6), "risk",
                                np.where(uu < 0.1, "vulnerable", "core")))
     end = ep_start + 180 + np.floor(rng.uniform(seed, 203, pop.pid[person]) * 720).astype(int)
-    episodes = dict(person=person, start=ep_start,
+    episodes = dict(person=person, start=ep_start, eligibility=ep_elig,
                     end=np.where(end <= CUTOFF_DAY, end, NEVER),
                     iom_pillar=pillar, iom_selection_score=score[rows])
     pidx = np.flatnonzero(in_pool)

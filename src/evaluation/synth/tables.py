@@ -96,7 +96,10 @@ def build_tables(pop: Population, off: dict[str, np.ndarray], selections) -> dic
     for s in selections:
         e = dict(s.episodes)
         person, start, end = e.pop("person"), e.pop("start"), e.pop("end")
+        # time zero: the scoring round where adoption lags it, else the start itself
+        eligible = e.pop("eligibility", start)
         f = pd.DataFrame({"pid": person, "programme": s.programme, "start_day": start,
+                          "eligibility_date": dates(eligible),
                           "start_date": dates(start), "end_date": dates(end)})
         for k, v in e.items():
             f[k] = pd.Series(v)
