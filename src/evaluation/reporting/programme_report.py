@@ -336,8 +336,7 @@ class ProgrammeReport:
         """The numbers of this report, deterministic (no times), for results.json."""
         ev = self.ev
         return json_value({
-            "programme": self.config.name,
-            "title": self.config.title,
+            "programme": self.config.name, "title": self.config.title,
             "synthetic": ev.synthetic,
             "validation_skipped": ev.validation_skipped,
             "estimable": True, "flags": [f.to_dict() for f in ev.flags],
