@@ -207,7 +207,8 @@ def _multiverse(args: argparse.Namespace) -> int:
                            checkpoint=checkpoint, progress=sys.stderr.isatty())
     out = args.out or Path(args.reports) / "multiverse" / args.programme
     page = write_multiverse(table, out, title=config.title, synthetic=extract.is_synthetic,
-                            threshold=config.disclosure.threshold)
+                            threshold=config.disclosure.threshold,
+                            stamp=fingerprint(config, args.data))
     print(f"Open {page}")
     return 0
 

@@ -102,6 +102,7 @@ def test_index_and_every_report_open_in_a_real_browser(rendered, browser, tmp_pa
     assert {p.stem for p in pages} >= set(REPORTS)
     for page, seen in _probe(browser, pages, tmp_path).items():
         _check_page(page.name, seen)
-        assert seen["images"], f"{page.name} has no figures"
+        if page.stem != "board_summary":  # the board summary is one table, by design
+            assert seen["images"], f"{page.name} has no figures"
         for url in seen["links"]:
             assert _local_path(url).is_file(), f"{page.name}: broken link {url}"

@@ -16,7 +16,7 @@ from evaluation.reporting.figures.survival import unit_ticks
 from evaluation.reporting.html import Section
 from evaluation.reporting.numbers import horizon_phrase
 from evaluation.reporting.sentences import rmst_sentence
-from evaluation.reporting.verdict import OutcomeWords, build_verdict
+from evaluation.reporting.verdict import OutcomeWords, build_verdict, group_numbers
 
 BASE = {"treatment_col": "t", "covariates": ["age", "priors", "area"], "categorical": ["area"],
         "duration_col": "days", "event_col": "event"}
@@ -144,8 +144,13 @@ def test_wording_for_other_units_and_outcomes():
                         "increased re-arrest.")
     assert "best estimate 2.0 more weeks free of re-arrest (95% confidence interval -0.6 to " \
            "4.6)" in v.sure
-    assert v.numbers.startswith("22 in 100 of the 201 people who received aid were arrested "
-                                "within the first 52 weeks")
+    # the box's numbers are in the headline's terms (here days free: the RMST) ...
+    assert v.numbers.startswith("On average 22 weeks free of re-arrest within the first 52 weeks")
+    # ... and a share headline words the shares with the file's own verb
+    share = group_numbers("reoffended_rd", 22.0, 31.0, "aid", "within the first 52 weeks", 201,
+                          201, words)
+    assert share.startswith("22 in 100 of the 201 people who received aid were arrested "
+                            "within the first 52 weeks")
 
 
 def test_claims_without_a_yes_no_outcome():

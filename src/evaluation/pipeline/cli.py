@@ -88,7 +88,10 @@ def programme_jobs(programmes: list[str], data_dir: Path, reports_dir: Path,
                   "config_path": str(config.source)}
         if skip_validation:
             params["skip_validation"] = True
-        job_inputs = [*inputs, config.source]
+        # a multiverse computed for this programme (make multiverse) is shown in its report:
+        # its stamp is an input, so the report is rebuilt when the curve changes
+        stamp = reports_dir / "multiverse" / name / "multiverse_stamp.json"
+        job_inputs = [*inputs, config.source, *([stamp] if stamp.is_file() else [])]
         jobs.append(ReportJob(name=name, notebook=PROGRAMME_NOTEBOOK, parameters=params,
                               inputs=job_inputs, output_dir=reports_dir / name, seed=seed,
                               title=config.title))

@@ -26,7 +26,7 @@ GROUPS = ("treated", "comparison")
 # sections of the programme and IOM before/after notebooks that show an estimate: nothing here
 ESTIMATE_SECTIONS = ("summary", "can_and_cannot_say", "headline_chart", "comparison_group",
                      "power", "readouts", "robustness", "before_during", "appendix",
-                     "idiom_table", "before_during_chart")
+                     "idiom_table", "before_during_chart", "subgroups")
 
 
 class LimitedEvaluation:

@@ -3,6 +3,7 @@ curve with alt text, and a short page a reader can open on its own."""
 
 from __future__ import annotations
 
+import json
 from html import escape
 from pathlib import Path
 
@@ -23,8 +24,10 @@ COUNTS = ["n_treated", "n_comparison", "events"]
 
 
 def write_multiverse(table: pd.DataFrame, out_dir: str | Path, *, title: str,
-                     synthetic: bool, threshold: int) -> Path:
-    """``<out>/multiverse.csv``, ``specification_curve.png`` (+ alt text), ``multiverse.html``."""
+                     synthetic: bool, threshold: int, stamp: str | None = None) -> Path:
+    """``<out>/multiverse.csv``, ``specification_curve.png`` (+ alt text), ``multiverse.html``;
+    with ``stamp`` (``analysis.multiverse.fingerprint``) also ``multiverse_stamp.json``, which
+    lets the programme's own report show the curve (``reporting.specification_section``)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rules = DisclosureRules(threshold=threshold)
@@ -47,4 +50,7 @@ def write_multiverse(table: pd.DataFrame, out_dir: str | Path, *, title: str,
             "</body></html>\n")
     path = out / "multiverse.html"
     atomic_write_text(path, page)
+    if stamp is not None:  # written last: a stamp always describes a complete table
+        atomic_write_text(out / "multiverse_stamp.json",
+                          json.dumps({"fingerprint": stamp, "specifications": len(table)}) + "\n")
     return path
