@@ -15,10 +15,6 @@ SEED ?= 20190930
 WORKERS ?= 2
 # Extra arguments for `evaluation run`, e.g. make reports RUN_ARGS="iom --set outcomes.window_days=182"
 RUN_ARGS ?=
-# Stamp files (not in the extract: it is never written to). A stamp is touched only after its
-# step succeeded, and is older than any changed input, so make reruns exactly the stale steps.
-STAMPS := .make
-VALIDATED := $(STAMPS)/validated$(subst /,_,$(abspath $(DATA)))
 
 .PHONY: help install data validate reports test test-all lint format multiverse benchmark clean
 
@@ -42,14 +38,10 @@ data: $(SYNTH_DIR)/extract.json ## generate the synthetic West Midlands extract 
 validate: $(INSTALLED) $(if $(filter $(SYNTH_DIR),$(DATA)),$(SYNTH_DIR)/extract.json) ## check the extract against the data contract
 	$(BIN)/evaluation validate --data $(DATA)
 
-# The extract passed validation since it (or the validation code) last changed.
-$(VALIDATED): $(INSTALLED) $(if $(filter $(SYNTH_DIR),$(DATA)),$(SYNTH_DIR)/extract.json) $(wildcard $(DATA)/*) $(wildcard src/evaluation/data/*.py)
-	$(BIN)/evaluation validate --data $(DATA)
-	@mkdir -p $(STAMPS) && touch $@
-
 # Reports whose inputs did not change are reused (evaluation run's own cache), so a rerun with
-# nothing changed takes a few seconds.
-reports: $(VALIDATED) ## environment, data, validation, every evaluation, rendered reports/
+# nothing changed takes a few seconds. `evaluation run` checks the extract against the data
+# contract itself (the gate), so validation is not run twice.
+reports: $(INSTALLED) $(if $(filter $(SYNTH_DIR),$(DATA)),$(SYNTH_DIR)/extract.json) ## environment, data, validation, every evaluation, rendered reports/
 	$(BIN)/evaluation run --data $(DATA) --reports reports --workers $(WORKERS) $(RUN_ARGS)
 
 test: $(INSTALLED) ## run the test suite (slow Monte Carlo checks excluded: see test-all)
@@ -74,4 +66,4 @@ benchmark: $(INSTALLED) ## the long runs: outcomes, matching, Monte Carlo covera
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean: ## remove generated data and rendered reports (keeps .venv)
-	rm -rf $(SYNTH_DIR) $(STAMPS) reports/*/ reports/index.html reports/manifest.json
+	rm -rf $(SYNTH_DIR) .make reports/*/ reports/index.html reports/manifest.json

@@ -78,10 +78,13 @@ def appendix(report: ProgrammeReport) -> Section:
                                       caption="People left out of particular analyses")
     families, outcomes = linked_to_suppressed(ex_shown)
     est = ev.estimates.copy()
-    est["events"] = est["n_events_treated"]
+    # each row's own programme-group events (the Cox row counts first reoffences over the
+    # whole follow-up, not the one-year count repeated on every row)
+    est["events"] = est.get("events_treated", est["n_events_treated"])
     est = est[["outcome", "term", "estimate", "lower", "upper", "p_value", "p_adjusted",
                "role", "method", "n", "events"]].round(4)
-    caption = "All outcomes: matched/weighted estimates (headline and Holm-adjusted secondaries)"
+    caption = ("All outcomes: matched/weighted estimates (headline and Holm-adjusted "
+               "secondaries); events: the programme group's events in that analysis")
     est_html, _ = publish_table(est, None, rules=rules, estimates=True, caption=caption)
     if outcomes:
         shown = apply_to_estimates(est, rules)

@@ -342,8 +342,7 @@ class ProgrammeReport:
             "estimable": True, "flags": [f.to_dict() for f in ev.flags],
             "data_cutoff": ev.data_cutoff,
             "headline": self.config.headline,
-            "n_treated": self.n_treated,
-            "n_comparison": self.n_comparison,
+            "n_treated": self.n_treated, "n_comparison": self.n_comparison,
             "design": ev.design_summary,
             "estimates": json_records(ev.estimates),
             "unadjusted": json_records(ev.unadjusted),
@@ -366,8 +365,9 @@ class ProgrammeReport:
     def write_results(self) -> Path:
         path = write_json(self.output_dir / "results.json",
                           suppress_json_counts(self.results(), self.rules.threshold))
-        est = self.ev.estimates.round(10).assign(events=self.ev.estimates["n_events_treated"])
-        est = est.drop(columns=["n_events_treated"])  # published as "events", suppressed
+        est = self.ev.estimates.round(10)  # "events": each row's own, suppressed
+        est = est.assign(events=est.get("events_treated", est["n_events_treated"])).drop(
+            columns=["n_events_treated"])
         counts = [c for c in ("n_treated", "n_comparison", "events_treated",
                               "events_comparison") if c in est.columns]
         publish_table(est, "estimates", rules=self.rules, tables_dir=self.tables_dir,
