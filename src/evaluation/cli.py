@@ -158,9 +158,19 @@ def _check_run_arguments(args: argparse.Namespace) -> list[str]:
     return programmes
 
 
+# in the reports folder: the extract digest and rules digest of the last extract that passed
+VALIDATION_RECORD = ".validated-extract.json"
+
+
 def _run(args: argparse.Namespace) -> int:
     """The gate first: nothing is rendered or written unless the extract passes every rule."""
-    from evaluation.data.gate import VALIDATED_DIGEST_ENV, input_digest, open_validated_extract
+    from evaluation.data.gate import (
+        VALIDATED_DIGEST_ENV,
+        input_digest,
+        open_validated_extract,
+        record_validation,
+        recorded_validation,
+    )
 
     programmes = _check_run_arguments(args)
     if args.skip_validation:  # unreadable values are still refused; every report's banner says so
@@ -168,8 +178,15 @@ def _run(args: argparse.Namespace) -> int:
         print(f"WARNING: {args.data} was NOT checked against the data contract "
               "(--skip-validation); every report says so in its first line.", file=sys.stderr)
     else:
-        open_validated_extract(args.data)  # ExtractInvalid: same message as validate (main)
-        print(f"{args.data}: no violations of the data contract.")
+        # the same bytes passed the same rules in an earlier run: not checked again (a rerun
+        # with nothing changed takes seconds); any change to either and they are
+        record = Path(args.reports) / VALIDATION_RECORD
+        known = recorded_validation(record, args.data)
+        open_validated_extract(args.data, validated_digest=known)  # ExtractInvalid (main)
+        if known is None and not args.dry_run:  # a dry run writes nothing
+            record_validation(record, args.data)
+        print(f"{args.data}: no violations of the data contract"
+              + (" (checked in an earlier run; unchanged since)." if known else "."))
         # for the notebooks: open_validated_extract(data_dir, validated_digest=...) then skips
         # re-checking the same bytes
         args.validated_digest = input_digest(args.data)

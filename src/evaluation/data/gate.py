@@ -89,3 +89,41 @@ def open_validated_extract(data_dir: str | Path, *, skip_validation: bool = Fals
     if violations:
         raise ExtractInvalid(data_dir, violations)
     return extract
+
+
+def rules_digest() -> str:
+    """SHA-256 of the code that states and checks the contract (``evaluation/data/*.py``): a
+    validation recorded under another version of the rules does not count."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def recorded_validation(record: str | Path, data_dir: str | Path) -> str | None:
+    """The extract's digest if ``record`` says these very bytes passed these very rules (then
+    they need not be checked again), else None."""
+    import json
+
+    record = Path(record)
+    if not record.is_file():
+        return None
+    try:
+        seen = json.loads(record.read_text())
+    except (OSError, ValueError):
+        return None
+    digest = input_digest(data_dir)
+    if seen.get("extract") == digest and seen.get("rules") == rules_digest():
+        return digest
+    return None
+
+
+def record_validation(record: str | Path, data_dir: str | Path) -> None:
+    """Note that the extract at ``data_dir`` passed the rules (call only after it did)."""
+    import json
+
+    from evaluation.atomic import atomic_write_text
+
+    Path(record).parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(Path(record), json.dumps({"extract": input_digest(data_dir),
+                                                "rules": rules_digest()}) + "\n")
