@@ -158,7 +158,6 @@ def _check_run_arguments(args: argparse.Namespace) -> list[str]:
     return programmes
 
 
-# in the reports folder: the extract digest and rules digest of the last extract that passed
 VALIDATION_RECORD = ".validated-extract.json"
 
 
@@ -168,8 +167,7 @@ def _run(args: argparse.Namespace) -> int:
         VALIDATED_DIGEST_ENV,
         input_digest,
         open_validated_extract,
-        record_validation,
-        recorded_validation,
+        validate_once,
     )
 
     programmes = _check_run_arguments(args)
@@ -178,13 +176,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"WARNING: {args.data} was NOT checked against the data contract "
               "(--skip-validation); every report says so in its first line.", file=sys.stderr)
     else:
-        # the same bytes passed the same rules in an earlier run: not checked again (a rerun
-        # with nothing changed takes seconds); any change to either and they are
-        record = Path(args.reports) / VALIDATION_RECORD
-        known = recorded_validation(record, args.data)
-        open_validated_extract(args.data, validated_digest=known)  # ExtractInvalid (main)
-        if known is None and not args.dry_run:  # a dry run writes nothing
-            record_validation(record, args.data)
+        known = validate_once(args.data, Path(args.reports) / VALIDATION_RECORD,
+                              write=not args.dry_run)  # ExtractInvalid (main); dry: no write
         print(f"{args.data}: no violations of the data contract"
               + (" (checked in an earlier run; unchanged since)." if known else "."))
         # for the notebooks: open_validated_extract(data_dir, validated_digest=...) then skips

@@ -127,3 +127,14 @@ def record_validation(record: str | Path, data_dir: str | Path) -> None:
     Path(record).parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(Path(record), json.dumps({"extract": input_digest(data_dir),
                                                 "rules": rules_digest()}) + "\n")
+
+
+def validate_once(data_dir: str | Path, record: str | Path, *, write: bool = True) -> bool:
+    """Validate ``data_dir`` unless ``record`` says these bytes passed these rules before (a
+    rerun with nothing changed then takes seconds); record a new pass when ``write``. True when
+    the earlier check was reused. ``ExtractInvalid`` as :func:`open_validated_extract`."""
+    known = recorded_validation(record, data_dir)
+    open_validated_extract(data_dir, validated_digest=known)
+    if known is None and write:
+        record_validation(record, data_dir)
+    return known is not None
