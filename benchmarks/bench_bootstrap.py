@@ -26,7 +26,7 @@ from pathlib import Path
 
 from evaluation.analysis.bootstrap import bootstrap_design
 from evaluation.config import load_programme_config
-from evaluation.data.io import load_extract
+from evaluation.data.gate import open_validated_extract
 from evaluation.design.build import build_design
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +42,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "bootstrap.json"))
     args = ap.parse_args()
 
-    extract = load_extract(args.data)
+    extract = open_validated_extract(args.data)  # the gate first, as every entry point
     config = load_programme_config(args.programme)
     design = build_design(config, extract)
     times: dict[int, list[float]] = {w: [] for w in args.workers}
