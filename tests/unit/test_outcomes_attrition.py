@@ -71,3 +71,15 @@ def test_before_during_uses_the_same_reasons():
     out = before_during(idx, off, ppl, CUT, attrition=ledger)
     assert len(out) == 4  # no read-out rule here: late rows stay
     ledger.check_reconciles(out)
+
+
+def test_frames_derived_from_outcomes_share_the_one_ledger():
+    # pandas deep-copies DataFrame.attrs on every operation; the ledger must not be copied
+    # (a copy records exclusions nobody reads, and copying cost seconds per evaluation)
+    idx, off, ppl = frames()
+    ledger = Attrition()
+    out = derive_outcomes(idx, off, ppl, CUT, attrition=ledger)
+    derived = out.assign(x=1).sort_values("person_id")
+    assert derived.attrs["attrition"] is ledger
+    rate = restrict_to_readout(derived, derived.attrs["attrition"])
+    ledger.check_reconciles(rate)

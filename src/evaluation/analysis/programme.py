@@ -25,7 +25,7 @@ from evaluation.analysis.sensitivity import headline_sensitivity
 from evaluation.analysis.subgroups import subgroup_effects
 from evaluation.analysis.trials import itt_and_per_protocol, per_protocol_effects
 from evaluation.cohort.attrition import Attrition
-from evaluation.cohort.build import Cohort
+from evaluation.cohort.build import Cohort, programme_extract
 from evaluation.config import ProgrammeConfig
 from evaluation.data.io import Extract
 from evaluation.design.build import Design, build_design, judge_balance
@@ -129,6 +129,7 @@ def evaluate_programme(config: ProgrammeConfig, extract: Extract | str | Path,
         from evaluation.data.gate import open_validated_extract
 
         extract = open_validated_extract(extract)
+    extract = programme_extract(extract, config)
     design = design or build_design(config, extract)
     attrition = design.cohort.attrition
     weights, cluster = "weight", "cluster"

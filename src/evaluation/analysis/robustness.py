@@ -60,9 +60,11 @@ def rosenbaum_table(analysis: pd.DataFrame, programme: str = "the programme",
     pairs = one_to_one_pairs(analysis)
     if pairs.empty:
         return pd.DataFrame()
-    complete_sets = pairs.groupby("match_set")["eligible_for_readout"].transform(
-        lambda s: bool(s.astype(bool).all()))
-    complete = pairs.loc[complete_sets.astype(bool)]
+    # both members of the pair have a complete read-out (vectorised: a per-pair Python
+    # function took seconds on 2,000 pairs)
+    readable = pairs["eligible_for_readout"].astype(bool)
+    complete_sets = readable.groupby(pairs["match_set"]).transform("all")
+    complete = pairs.loc[complete_sets.to_numpy(dtype=bool)]
     rows = []
     if "reoffended" in complete:
         complete = complete.assign(reoffended=complete["reoffended"].astype(int))

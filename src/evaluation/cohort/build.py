@@ -54,6 +54,22 @@ class Cohort:
         return pd.DataFrame({"rows": g.size(), "people": g.nunique()}).reset_index()
 
 
+def programme_extract(extract, config: ProgrammeConfig):
+    """The extract cut to the people of this programme's episodes and pool rows (decision
+    0502): everything an evaluation derives (covariates, outcomes, read-outs, event study)
+    reads only their records, so the result is the same and the passes are shorter. Returns
+    ``extract`` itself when it is already cut for this programme."""
+    marker = "cohort.programme_extract"
+    if extract.derived.get(marker) == config.programme:
+        return extract
+    code = config.programme
+    ids = [t.loc[t["programme"] == code, "person_id"] for t in
+           (extract.tables["programme_episodes"], extract.tables["comparison_pool"])]
+    cut = extract.for_people(pd.concat(ids, ignore_index=True))
+    cut.derived[marker] = code
+    return cut
+
+
 def build_cohort(
     extract_tables: dict[str, pd.DataFrame],
     data_cutoff: pd.Timestamp | str,
