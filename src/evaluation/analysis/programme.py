@@ -29,7 +29,12 @@ from evaluation.cohort.build import Cohort, programme_extract
 from evaluation.config import ProgrammeConfig
 from evaluation.data.io import Extract
 from evaluation.design.build import Design, build_design, judge_balance
-from evaluation.design.estimability import NotEstimable, readout_flag, zero_event_flags
+from evaluation.design.estimability import (
+    NotEstimable,
+    adjusted_flag,
+    readout_flag,
+    zero_event_flags,
+)
 from evaluation.design.propensity import PropensityModel
 from evaluation.estimators.cox import ph_check
 from evaluation.estimators.doubly_robust import adjusted_effect
@@ -151,16 +156,21 @@ def evaluate_programme(config: ProgrammeConfig, extract: Extract | str | Path,
                   weights_col=weights,
                   cluster_col=cluster)
     complete = analysis.loc[analysis["eligible_for_readout"].astype(bool)]
-    details["adjusted"] = adjusted_effect(
-        complete.assign(reoffended=complete["reoffended"].astype(int)), outcome_col="reoffended",
-        treatment_col="treated", covariates=numeric_covariates(complete, config),
-        weights_col=weights, cluster_col=cluster)
+    flags = list(design.flags)
+    try:
+        details["adjusted"] = adjusted_effect(
+            complete.assign(reoffended=complete["reoffended"].astype(int)),
+            outcome_col="reoffended", treatment_col="treated",
+            covariates=numeric_covariates(complete, config), weights_col=weights,
+            cluster_col=cluster)
+    except RuntimeError as exc:  # separated or singular: said in the report, not a crash
+        flags.append(adjusted_flag(str(exc)))
     balance_readout = judge_balance(complete, config, weights=weights)
     summary = {**design.summary, "readout_subset": readout_balance_summary(balance_readout,
                                                                            complete)}
     readouts = readout_table(design.analysis_set, extract, config, weights, cluster)
-    flags = list(design.flags) + [readout_flag(int(w)) for w in
-                                  readouts.loc[readouts["hazard_ratio"].isna(), "window_days"]]
+    flags += [readout_flag(int(w)) for w in
+              readouts.loc[readouts["hazard_ratio"].isna(), "window_days"]]
     sensitivity = headline_sensitivity(estimates, details, km, float(window))
     bd = (before_during_analysis(analysis, design.cohort.treated, extract, weights, cluster)
           if config.outcomes.before_during else {})

@@ -19,6 +19,7 @@ from evaluation.cohort.attrition import Attrition
 from evaluation.cohort.covariates import build_covariates
 from evaluation.cohort.eligibility import apply_eligibility
 from evaluation.config import ProgrammeConfig, programme_fields
+from evaluation.data.io import PROGRAMME_CUT, programme_people
 
 GROUP_COL = "group"
 TREATED, COMPARISON = "treated", "comparison"
@@ -59,14 +60,10 @@ def programme_extract(extract, config: ProgrammeConfig):
     0502): everything an evaluation derives (covariates, outcomes, read-outs, event study)
     reads only their records, so the result is the same and the passes are shorter. Returns
     ``extract`` itself when it is already cut for this programme."""
-    marker = "cohort.programme_extract"
-    if extract.derived.get(marker) == config.programme:
+    if extract.derived.get(PROGRAMME_CUT) == config.programme:
         return extract
-    code = config.programme
-    ids = [t.loc[t["programme"] == code, "person_id"] for t in
-           (extract.tables["programme_episodes"], extract.tables["comparison_pool"])]
-    cut = extract.for_people(pd.concat(ids, ignore_index=True))
-    cut.derived[marker] = code
+    cut = extract.for_people(programme_people(extract.tables, config.programme))
+    cut.derived[PROGRAMME_CUT] = config.programme
     return cut
 
 

@@ -16,8 +16,10 @@ import warnings
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from evaluation.data.contract import DATE_FORMAT, DEFAULT_ENCODING, EXTRACT_METADATA_FILE
@@ -111,7 +113,10 @@ def _arrow_strings(dtype: pa.DataType):
     return None
 
 
-def read_parquet_raw(path: Path) -> pd.DataFrame:
+def read_parquet_raw(path: Path, people: pd.Index | None = None) -> pd.DataFrame:
+    """The table as read, its index the rows' positions in the file; with ``people``, only
+    the rows whose text ``person_id`` (trimmed) is one of them, chosen in Arrow memory before
+    any Python object is built (a numeric ``person_id`` column is kept whole)."""
     with path.open("rb") as handle:
         head = handle.read(4)
     if head != _PARQUET_MAGIC:
@@ -122,7 +127,18 @@ def read_parquet_raw(path: Path) -> pd.DataFrame:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise file_error(path, f"is not a readable Parquet file ({exc})") from None
-    return table.to_pandas(types_mapper=_arrow_strings, date_as_object=False)
+    positions = None
+    if people is not None and "person_id" in table.column_names:
+        ids = table.column("person_id")
+        if pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type):
+            wanted = pa.array([str(p) for p in people], type=pa.string())
+            keep = pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(ids), value_set=wanted), False)
+            positions = np.flatnonzero(keep.to_numpy(zero_copy_only=False))
+            table = table.filter(keep)
+    frame = table.to_pandas(types_mapper=_arrow_strings, date_as_object=False)
+    if positions is not None:
+        frame.index = pd.Index(positions)
+    return frame
 
 
 def read_csv_raw(path: Path, encoding: str) -> tuple[pd.DataFrame, list[Violation]]:

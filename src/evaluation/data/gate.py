@@ -68,22 +68,27 @@ def input_digest(directory: str | Path) -> str:
 
 
 def open_validated_extract(data_dir: str | Path, *, skip_validation: bool = False,
-                           validated_digest: str | None = None) -> Extract:
+                           validated_digest: str | None = None,
+                           programme: str | None = None) -> Extract:
     """The extract at ``data_dir``, read and validated; ``ExtractInvalid`` if anything is wrong.
 
     ``skip_validation`` reads without checking the rules (values that cannot be read are still
     refused) and sets ``extract.validation_skipped``: a report built on it must say so in its
     first line. ``validated_digest`` is ``input_digest`` of an extract this run has already
-    validated: if the files are byte-identical the rules are not run again."""
+    validated: if the files are byte-identical the rules are not run again, and with
+    ``programme`` only that programme's people and offences are read (decision 0502; the
+    whole extract has passed, so nothing unread goes unchecked)."""
+    checked = (not skip_validation and validated_digest is not None
+               and validated_digest == input_digest(data_dir))
     try:
-        extract = load_extract(data_dir)
+        extract = load_extract(data_dir, programme=programme if checked else None)
     except ExtractError as exc:
         raise refuse_unreadable(data_dir, exc) from None
+    if checked:
+        return extract
     if skip_validation:
         violations = list(extract.read_violations)
         extract.validation_skipped = True
-    elif validated_digest is not None and validated_digest == input_digest(data_dir):
-        violations = []
     else:
         violations = validate_extract(extract)
     if violations:

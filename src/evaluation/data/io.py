@@ -83,7 +83,7 @@ class Extract:
         cut-off are unchanged: provenance still names the files that were read."""
         ids = pd.Index(pd.unique(np.asarray(list(person_ids), dtype=object)))
         tables = dict(self.tables)
-        for name in ("people", "offences"):
+        for name in _PERSON_TABLES:
             frame = tables[name]
             tables[name] = frame.loc[frame["person_id"].isin(ids).to_numpy()]
         return replace(self, tables=tables, derived={})
@@ -243,16 +243,22 @@ def _column_problems(file: str, columns: list, table: str) -> list[Violation]:
     return out
 
 
-def read_table(path: Path, table: str, metadata: dict | None = None
-               ) -> tuple[pd.DataFrame, list[Violation]]:
-    """Read one table, typed by the contract; unreadable values are reported, not dropped."""
+def read_table(path: Path, table: str, metadata: dict | None = None,
+               people: pd.Index | None = None) -> tuple[pd.DataFrame, list[Violation]]:
+    """Read one table, typed by the contract; unreadable values are reported, not dropped.
+
+    ``people`` (person ids) keeps only their rows, chosen before the other columns are typed
+    (row labels are the rows' positions in the file either way)."""
     metadata = metadata or {}
     spec = CONTRACT[table]
     if path.suffix == ".parquet":
-        raw, violations = read_parquet_raw(path), []
+        raw, violations = read_parquet_raw(path, people), []
     else:
         raw, violations = read_csv_raw(path, csv_encoding(metadata))
-    raw = raw.reset_index(drop=True)
+        raw = raw.reset_index(drop=True)
+    if people is not None and "person_id" in raw.columns:  # exact: the typed ids
+        ids, _ = coerce_column(raw["person_id"], spec.column("person_id"))
+        raw = raw.loc[ids.isin(people).to_numpy()]
     if len(raw) == 0:
         violations.append(Violation(path.name, "", "the table has no data rows (only a header):"
                                                     " every table needs at least one data row",
@@ -271,26 +277,50 @@ def read_table(path: Path, table: str, metadata: dict | None = None
     return pd.DataFrame(typed, index=raw.index), violations
 
 
-def load_extract(directory: str | Path) -> Extract:
+#: ``Extract.derived`` key naming the programme an extract was cut for (``for_people``).
+PROGRAMME_CUT = "programme_cut"
+_PERSON_TABLES = ("people", "offences")
+
+
+def programme_people(tables: dict[str, pd.DataFrame], programme: str) -> pd.Index:
+    """The people of one programme's episodes and comparison pool rows."""
+    ids = [t.loc[t["programme"] == programme, "person_id"] for t in
+           (tables["programme_episodes"], tables["comparison_pool"])]
+    return pd.Index(pd.unique(pd.concat(ids, ignore_index=True).to_numpy(dtype=object)))
+
+
+def load_extract(directory: str | Path, programme: str | None = None) -> Extract:
     """Read every contract table of an extract directory (read-only).
 
-    Raises ``ExtractError`` listing every file that cannot be read at all."""
+    ``programme`` reads ``people`` and ``offences`` only for that programme's people (as
+    ``Extract.for_people``, decision 0502): for an extract that has already passed the gate in
+    this run, since rows left unread are not checked. Raises ``ExtractError`` listing every
+    file that cannot be read at all."""
     directory = Path(directory)
     metadata, cutoff = read_metadata(directory)
     tables, paths, violations, unreadable = {}, {}, [], []
-    for table in TABLES:
+    order = [t for t in TABLES if t not in _PERSON_TABLES] + list(_PERSON_TABLES)
+    for table in order if programme else TABLES:
+        people = None
+        if programme and table in _PERSON_TABLES and not unreadable:
+            people = programme_people(tables, programme)
         try:
             path = find_table_file(directory, table)
-            frame, problems = read_table(path, table, metadata)
+            frame, problems = read_table(path, table, metadata, people=people)
         except ExtractError as exc:
             unreadable.append(exc)
             continue
         tables[table], paths[table] = frame, path
         violations.extend(problems)
+    tables = {t: tables[t] for t in TABLES if t in tables}
+    paths = {t: paths[t] for t in TABLES if t in paths}
     if unreadable:
         if len(unreadable) == 1:
             raise unreadable[0]
         raise ExtractError(f"{directory}: {len(unreadable)} tables cannot be read:\n  "
                            + "\n  ".join(str(e) for e in unreadable),
                            [v for e in unreadable for v in e.violations])
-    return Extract(directory, tables, paths, metadata, cutoff, violations)
+    extract = Extract(directory, tables, paths, metadata, cutoff, violations)
+    if programme:
+        extract.derived[PROGRAMME_CUT] = programme
+    return extract

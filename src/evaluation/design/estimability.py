@@ -21,6 +21,7 @@ ALL_MATCHED = "all_matched"
 CONSTANT_COVARIATE = "constant_covariate"
 ZERO_EVENTS = "zero_events"
 READOUT_NOT_ESTIMABLE = "readout_not_estimable"
+ADJUSTED_NOT_ESTIMABLE = "adjusted_not_estimable"
 
 GROUP_WORDS = {1: "programme group", 0: "comparison group"}
 
@@ -133,3 +134,12 @@ def readout_flag(window_days: int) -> Flag:
         f"At {window_days} days nobody in one of the groups had yet been proven to have "
         "reoffended, so that read-out's hazard ratio cannot be estimated and is shown as [x]."),
         detail=str(window_days))
+
+
+def adjusted_flag(detail: str) -> Flag:
+    """The covariate-adjusted read-out's logistic model cannot be fitted (separation, or more
+    covariates than a small group's events support): said, not a crash."""
+    return Flag(ADJUSTED_NOT_ESTIMABLE, (
+        "The covariate-adjusted read-out (a logistic model of reoffending on the covariates) "
+        "cannot be estimated on these data: too few people or reoffences for that many "
+        "covariates. The comparison-group estimates above do not depend on it."), detail=detail)

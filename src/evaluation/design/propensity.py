@@ -19,9 +19,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 from sklearn.preprocessing import SplineTransformer
+from statsmodels.discrete.discrete_model import Logit
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 
 from evaluation.frames import check_columns, rows_text, treatment_array
 
@@ -239,13 +241,13 @@ def _fit_standardised(t: np.ndarray, X_fit: pd.DataFrame, maxiter: int):
     coefficient test never passes."""
     # the rank is checked before (fit); statsmodels' own QR check costs more than the fit at
     # 1M rows and changes nothing else (same Newton steps, bit for bit)
-    res = sm.Logit(t, X_fit, check_rank=False).fit(method="newton", maxiter=maxiter, tol=1e-10,
+    res = Logit(t, X_fit, check_rank=False).fit(method="newton", maxiter=maxiter, tol=1e-10,
                                                    disp=False)
     if not _converged(res):
         # Quasi-separation on the comparison side (e.g. a 0/1 covariate that is 1 only for some
         # comparison people) sends one coefficient towards -inf: Newton's test on the
         # coefficients never passes although the fitted probabilities have settled. R's glm
         # judges convergence on the deviance instead; so does statsmodels' GLM IRLS.
-        res = sm.GLM(t, X_fit, family=sm.families.Binomial()).fit(
+        res = GLM(t, X_fit, family=families.Binomial()).fit(
             method="IRLS", maxiter=max(maxiter, 100), tol=1e-10)
     return res

@@ -154,10 +154,10 @@ def glm_cov_args(codes: np.ndarray | None) -> dict:
 
 def fit_glm(y, X, family, offset, w, codes):
     """statsmodels GLM with ``var_weights`` and a robust sandwich (see estimators/counts.py)."""
-    import statsmodels.api as sm
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     with warnings.catch_warnings():
         # measured: var_weights + HC0/cluster is the pweight sandwich (counts.py docstring)
         warnings.filterwarnings("ignore", message="cov_type not fully supported with var_weights")
-        model = sm.GLM(y, X, family=family, offset=offset, var_weights=w)
+        model = GLM(y, X, family=family, offset=offset, var_weights=w)
         return model.fit(**glm_cov_args(codes))

@@ -30,7 +30,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.discrete.discrete_model import NegativeBinomial
+from statsmodels.genmod import families
 
 from .common import (
     RESULT_COLUMNS,
@@ -51,7 +52,7 @@ MODELS = ("negative_binomial", "poisson")
 
 
 def _fit_discrete_nb(y, X, offset, codes, cov: bool = True):
-    model = sm.NegativeBinomial(y, X, offset=offset, loglike_method="nb2")
+    model = NegativeBinomial(y, X, offset=offset, loglike_method="nb2")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence is checked explicitly below
         fit_args = glm_cov_args(codes) if cov else {}
@@ -116,7 +117,7 @@ def count_effect(
     label = variance_label(weights_col, cluster_col, codes)
     alpha_row = None
     if model == "poisson":
-        res = fit_glm(y, X, sm.families.Poisson(), offset, w, codes)
+        res = fit_glm(y, X, families.Poisson(), offset, w, codes)
         method = f"Poisson GLM (quasi-likelihood); {label}"
     elif weights_col is None:
         res = _fit_discrete_nb(y, X, offset, codes)
@@ -126,7 +127,7 @@ def count_effect(
                          "NB2 dispersion (estimated)", len(y))
     else:
         working = float(_fit_discrete_nb(y, X, offset, None, cov=False).params.iloc[-1])
-        res = fit_glm(y, X, sm.families.NegativeBinomial(alpha=working), offset, w, codes)
+        res = fit_glm(y, X, families.NegativeBinomial(alpha=working), offset, w, codes)
         method = ("negative binomial NB2 GLM with working alpha from the unweighted discrete "
                   f"NB2 fit; {label}")
         alpha_row = result_row("alpha", working, np.nan, np.nan, np.nan, np.nan,

@@ -22,7 +22,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.regression.linear_model import WLS
 
 from .common import (
     RESULT_COLUMNS,
@@ -94,7 +96,7 @@ def did_before_during(
     z = z_value(alpha)
     change = during - before
     X = np.column_stack([np.ones(len(g)), g])
-    res = sm.WLS(change, X, weights=w).fit(cov_type="cluster", cov_kwds={"groups": codes})
+    res = WLS(change, X, weights=w).fit(cov_type="cluster", cov_kwds={"groups": codes})
     b = np.asarray(res.params)
     V = np.asarray(res.cov_params())
     n = len(g)
@@ -171,7 +173,7 @@ def did_ratio_of_ratios(
     with warnings.catch_warnings():
         # measured in counts.py tests: var_weights + cluster is the pweight sandwich
         warnings.filterwarnings("ignore", message="cov_type not fully supported with var_weights")
-        res = sm.GLM(y, X, family=sm.families.Poisson(), var_weights=np.concatenate([w, w])).fit(
+        res = GLM(y, X, family=families.Poisson(), var_weights=np.concatenate([w, w])).fit(
             cov_type="cluster", cov_kwds={"groups": np.concatenate([codes, codes])})
     b, V = np.asarray(res.params), np.asarray(res.cov_params())
     method = f"Poisson GLM on long format (rate ~ group * period), Wald on log scale; {label}"

@@ -28,8 +28,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy.special import expit
+from statsmodels.discrete.discrete_model import Logit
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 
 from .common import (
     RESULT_COLUMNS,
@@ -88,7 +90,11 @@ def adjusted_effect(
     w = weight_array(df, weights_col)
     codes = cluster_codes(df, cluster_col)
     z = z_value(alpha)
-    res = fit_glm(y, X, sm.families.Binomial(), None, w, codes)
+    try:
+        res = fit_glm(y, X, families.Binomial(), None, w, codes)
+    except np.linalg.LinAlgError as exc:  # the information matrix of a separated model
+        raise RuntimeError("the logistic outcome model cannot be fitted (singular information "
+                           f"matrix: {exc}); separation? simplify the covariates") from None
     if not res.converged:
         raise RuntimeError("the logistic outcome model did not converge (separation?); "
                            "simplify the covariates")
@@ -143,9 +149,9 @@ def aipw_att(
     Xa = X.to_numpy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence and overlap are checked explicitly
-        ps = sm.Logit(t, Xa).fit(disp=0, method="newton", maxiter=100)
+        ps = Logit(t, Xa).fit(disp=0, method="newton", maxiter=100)
         comparison = t == 0
-        om = sm.GLM(y[comparison], Xa[comparison], family=sm.families.Binomial()).fit()
+        om = GLM(y[comparison], Xa[comparison], family=families.Binomial()).fit()
     if not ps.mle_retvals.get("converged", False) or not om.converged:
         raise RuntimeError("the propensity or outcome model did not converge (separation?); "
                            "simplify the covariates")

@@ -23,7 +23,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 
 from .common import check_columns
 
@@ -64,8 +65,8 @@ def _probabilities(pi: pd.DataFrame, x: np.ndarray | None) -> np.ndarray:
     X = dummies.astype(float)
     if x is not None and x.shape[1]:
         X = np.column_stack([X, x[pi.loc[active, "row"].to_numpy()]])
-    fit = sm.GLM(pi.loc[active, "censored"].to_numpy(float), X,
-                 family=sm.families.Binomial()).fit()
+    fit = GLM(pi.loc[active, "censored"].to_numpy(float), X,
+                 family=families.Binomial()).fit()
     p[active] = fit.predict(X)
     return p
 

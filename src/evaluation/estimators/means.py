@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import WLS
 
 from .common import RESULT_COLUMNS, check_columns, rows_text, treatment_values, weight_array
 
@@ -34,7 +34,7 @@ def mean_difference(
     g = treatment_values(df, treatment_col)
     w = weight_array(df, weights_col)
     X = np.column_stack([np.ones(len(df)), g])
-    model = sm.WLS(y, X, weights=w)
+    model = WLS(y, X, weights=w)
     if cluster_col is not None:
         # unsorted codes, as before: the sandwich sums clusters in this order (last-bit identical)
         codes = pd.factorize(df[cluster_col])[0]

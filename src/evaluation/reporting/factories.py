@@ -66,7 +66,8 @@ def open_programme_report(programme: str, data_dir: str | Path, output_dir: str 
         # the one gate: every rule of the contract, unless `evaluation run` has just checked
         # these very bytes (same digest)
         extract = open_validated_extract(data_dir, skip_validation=skip_validation,
-                                         validated_digest=os.environ.get(VALIDATED_DIGEST_ENV))
+                                         validated_digest=os.environ.get(VALIDATED_DIGEST_ENV),
+                                         programme=config.programme)
         try:
             return evaluate_programme(config, extract), describe_extract(extract)
         except NotEstimable as exc:
