@@ -6,6 +6,9 @@ follow-up that includes IOM. Per protocol ("adopted now" against "never adopted 
 follow-up") censors each comparison at their later adoption and reweights the rest by inverse
 probability of censoring (``estimators.ipcw``), the model using the logit of the propensity
 score (``censoring_covariates``). The treated are never censored: adoption is their protocol.
+The hazard ratio is a Cox model on the (start, stop] rows with R's robust variance
+(``estimators.cox_counting``; lifelines' is wrong on split rows), clustered as the intention
+to treat estimate: on the cluster, two-way with the matched set where a person recurs.
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter
 
-from evaluation.analysis.effects import numeric_covariates
+from evaluation.analysis.effects import numeric_covariates, set_cluster
 from evaluation.config import ProgrammeConfig
 from evaluation.estimators.binary import binary_effect
-from evaluation.estimators.common import RESULT_COLUMNS, p_value, result_row, z_value
+from evaluation.estimators.common import RESULT_COLUMNS
+from evaluation.estimators.cox_counting import cox_counting_effect
 from evaluation.estimators.ipcw import censoring_weights
 
 ITT, PER_PROTOCOL = "intention_to_treat", "per_protocol"
@@ -50,19 +53,16 @@ def censoring_covariates(df: pd.DataFrame, config: ProgrammeConfig) -> list[str]
     return ["logit_propensity"]
 
 
-def _cox_counting(rows: pd.DataFrame, cluster: str | None, alpha: float) -> dict[str, Any]:
-    z = z_value(alpha)
-    cols = ["start", "stop", "pp_event", "treated", "w"] + ([cluster] if cluster else [])
-    fit = CoxPHFitter().fit(rows[cols], duration_col="stop", event_col="pp_event",
-                            entry_col="start", weights_col="w", robust=True,
-                            cluster_col=cluster)
-    b = float(fit.params_["treated"])
-    se = float(fit.standard_errors_["treated"])
-    n_clusters = rows[cluster].nunique() if cluster else len(rows)
-    return result_row("hazard_ratio", np.exp(b), se, np.exp(b - z * se), np.exp(b + z * se),
-                      p_value(b, se), "Cox PH (lifelines, counting process), inverse "
-                      f"probability of censoring weights; robust, {n_clusters} clusters; "
-                      "std_error is of log HR", int(rows["row"].nunique()))
+def _cox_counting(rows: pd.DataFrame, cluster: str | None, set_col: str | None,
+                  alpha: float) -> dict[str, Any]:
+    """The hazard ratio row; without a cluster, each person's rows are their cluster."""
+    table = cox_counting_effect(rows, start_col="start", stop_col="stop", event_col="pp_event",
+                                weights_col="w", cluster_col=cluster or "row",
+                                set_col=set_col, alpha=alpha)
+    row = table.iloc[0].to_dict()
+    row["method"] = "inverse probability of censoring weights; " + row["method"]
+    row["n"] = int(rows["row"].nunique())
+    return row
 
 
 def per_protocol_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weights: str,
@@ -85,10 +85,11 @@ def per_protocol_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weight
     rows["pp_event"] = np.where(last, base["pp_event"].to_numpy(), 0)
     rows["treated"] = base["treated"].to_numpy()
     rows["w"] = base[weights].to_numpy(float) * rows["weight"].to_numpy()
-    if cluster:
-        rows[cluster] = base[cluster].to_numpy()
+    set_col = set_cluster(df, config, cluster)
+    for col in {cluster, set_col} - {None}:
+        rows[col] = base[col].to_numpy()
     rows = rows.loc[rows["stop"] > rows["start"]]
-    hr = _cox_counting(rows, cluster, alpha)
+    hr = _cox_counting(rows, cluster, set_col, alpha)
     # one-year risk: complete read-outs not censored by adoption, weighted to the end of
     # their follow-up (the reoffence or the window's end)
     end_w = rows.loc[last.loc[rows.index]].set_index("row")["weight"]

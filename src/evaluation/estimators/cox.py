@@ -187,8 +187,9 @@ def variance_text(inputs: CoxInputs, cluster_col: str | None, set_col: str | Non
                  f"({int(inputs.codes.max()) + 1} clusters)")
     if set_col is not None:
         n_sets = int(inputs.set_codes.max()) + 1
-        label = (f"two-way robust sandwich on {cluster_col!r} and {set_col!r} ({n_sets} "
-                 "clusters; Cameron, Gelbach & Miller 2011)" if two_way else
+        label = (f"two-way robust sandwich on {cluster_col!r} ({int(inputs.codes.max()) + 1}"
+                 f" clusters) and {set_col!r} ({n_sets} clusters; Cameron, Gelbach & Miller "
+                 "2011)" if two_way else
                  f"{label} (the two-way variance with {set_col!r} was not positive "
                  "semi-definite: one-way)")
     return f"weights {weights_col!r}, {label}" if weights_col else label
