@@ -13,7 +13,7 @@ to treat estimate: on the cluster, two-way with the matched set where a person r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -65,10 +65,21 @@ def _cox_counting(rows: pd.DataFrame, cluster: str | None, set_col: str | None,
     return row
 
 
-def per_protocol_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weights: str,
-                         cluster: str | None, alpha: float = 0.05
-                         ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Per-protocol hazard ratio and one-year risk difference, with IPCW, and diagnostics."""
+class PerProtocolData(NamedTuple):
+    """The analysis set with adoption censoring (``df``), the comparisons' weighted intervals
+    (``pi``), the Cox model's (start, stop] rows (``rows``: the treated whole, the comparisons
+    by interval, ``row`` the analysis-set row, ``last`` its final interval, ``w`` design weight
+    x censoring weight, the cluster and set columns) and the censoring model's covariates."""
+
+    df: pd.DataFrame
+    pi: pd.DataFrame
+    rows: pd.DataFrame
+    covariates: list[str]
+
+
+def counting_rows(analysis: pd.DataFrame, config: ProgrammeConfig, weights: str,
+                  cluster: str | None) -> PerProtocolData:
+    """Adoption censoring, censoring weights and the counting-process rows (PerProtocolData)."""
     df = adoption_censoring(analysis).reset_index(drop=True)
     covariates = censoring_covariates(df, config)
     comp = df.loc[df["treated"] == 0]
@@ -80,16 +91,24 @@ def per_protocol_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weight
                        "stop": treated["pp_duration"].to_numpy(float), "censored": 0,
                        "weight": 1.0})
     rows = pd.concat([tr, pi[tr.columns]], ignore_index=True)
-    last = rows.groupby("row")["k"].transform("max") == rows["k"]
+    rows["last"] = rows.groupby("row")["k"].transform("max") == rows["k"]
     base = df.loc[rows["row"]]
-    rows["pp_event"] = np.where(last, base["pp_event"].to_numpy(), 0)
+    rows["pp_event"] = np.where(rows["last"], base["pp_event"].to_numpy(), 0)
     rows["treated"] = base["treated"].to_numpy()
     rows["w"] = base[weights].to_numpy(float) * rows["weight"].to_numpy()
-    set_col = set_cluster(df, config, cluster)
-    for col in {cluster, set_col} - {None}:
+    for col in {cluster, set_cluster(df, config, cluster)} - {None}:
         rows[col] = base[col].to_numpy()
+    return PerProtocolData(df, pi, rows, covariates)
+
+
+def per_protocol_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weights: str,
+                         cluster: str | None, alpha: float = 0.05
+                         ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Per-protocol hazard ratio and one-year risk difference, with IPCW, and diagnostics."""
+    df, pi, rows, covariates = counting_rows(analysis, config, weights, cluster)
+    last = rows["last"]
     rows = rows.loc[rows["stop"] > rows["start"]]
-    hr = _cox_counting(rows, cluster, set_col, alpha)
+    hr = _cox_counting(rows, cluster, set_cluster(df, config, cluster), alpha)
     # one-year risk: complete read-outs not censored by adoption, weighted to the end of
     # their follow-up (the reoffence or the window's end)
     end_w = rows.loc[last.loc[rows.index]].set_index("row")["weight"]
