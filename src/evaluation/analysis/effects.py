@@ -102,7 +102,7 @@ def estimate_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weights: s
         "frequency": frequency_effect(at_liberty, weights, cluster),
         "cox": cox_effect(analysis, duration_col="duration_days", event_col="event",
                           treatment_col="treated", weights_col=weights,
-                          cluster_col=cluster),
+                          cluster_col=cluster, set_col=set_cluster(analysis, config, cluster)),
         "rmst": rmst_effect(analysis, duration_col="duration_days", event_col="event",
                             treatment_col="treated", tau=tau,
                             weights_col=weights, cluster_col=cluster),
@@ -123,6 +123,18 @@ def estimate_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weights: s
     gates = pd.DataFrame([jdl_gate(*samples.get(m.family, (complete, "reoffended")))
                           for m in MEASURES])
     return pd.concat([table, gates], axis=1), details
+
+
+def set_cluster(frame: pd.DataFrame, config: ProgrammeConfig, cluster: str | None) -> str | None:
+    """The hazard ratio's second clustering (two-way, decision 0406): the matched set, when
+    sequential trials are matched without replacement and a person recurs (the cluster is then
+    the person, ``design.build.cluster_column``). Other estimators stay one-way."""
+    design = config.design
+    if (cluster is None or design.emulation != "sequential" or design.method != "matching"
+            or design.replace or "match_set" not in frame.columns
+            or not frame["person_id"].duplicated().any()):
+        return None
+    return "match_set"
 
 
 def jdl_gate(sample: pd.DataFrame, event_col: str) -> dict[str, Any]:

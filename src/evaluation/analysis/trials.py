@@ -6,20 +6,23 @@ follow-up that includes IOM. Per protocol ("adopted now" against "never adopted 
 follow-up") censors each comparison at their later adoption and reweights the rest by inverse
 probability of censoring (``estimators.ipcw``), the model using the logit of the propensity
 score (``censoring_covariates``). The treated are never censored: adoption is their protocol.
+The hazard ratio is a Cox model on the (start, stop] rows with R's robust variance
+(``estimators.cox_counting``; lifelines' is wrong on split rows), clustered as the intention
+to treat estimate: on the cluster, two-way with the matched set where a person recurs.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter
 
-from evaluation.analysis.effects import numeric_covariates
+from evaluation.analysis.effects import numeric_covariates, set_cluster
 from evaluation.config import ProgrammeConfig
 from evaluation.estimators.binary import binary_effect
-from evaluation.estimators.common import RESULT_COLUMNS, p_value, result_row, z_value
+from evaluation.estimators.common import RESULT_COLUMNS
+from evaluation.estimators.cox_counting import cox_counting_effect
 from evaluation.estimators.ipcw import censoring_weights
 
 ITT, PER_PROTOCOL = "intention_to_treat", "per_protocol"
@@ -50,25 +53,33 @@ def censoring_covariates(df: pd.DataFrame, config: ProgrammeConfig) -> list[str]
     return ["logit_propensity"]
 
 
-def _cox_counting(rows: pd.DataFrame, cluster: str | None, alpha: float) -> dict[str, Any]:
-    z = z_value(alpha)
-    cols = ["start", "stop", "pp_event", "treated", "w"] + ([cluster] if cluster else [])
-    fit = CoxPHFitter().fit(rows[cols], duration_col="stop", event_col="pp_event",
-                            entry_col="start", weights_col="w", robust=True,
-                            cluster_col=cluster)
-    b = float(fit.params_["treated"])
-    se = float(fit.standard_errors_["treated"])
-    n_clusters = rows[cluster].nunique() if cluster else len(rows)
-    return result_row("hazard_ratio", np.exp(b), se, np.exp(b - z * se), np.exp(b + z * se),
-                      p_value(b, se), "Cox PH (lifelines, counting process), inverse "
-                      f"probability of censoring weights; robust, {n_clusters} clusters; "
-                      "std_error is of log HR", int(rows["row"].nunique()))
+def _cox_counting(rows: pd.DataFrame, cluster: str | None, set_col: str | None,
+                  alpha: float) -> dict[str, Any]:
+    """The hazard ratio row; without a cluster, each person's rows are their cluster."""
+    table = cox_counting_effect(rows, start_col="start", stop_col="stop", event_col="pp_event",
+                                weights_col="w", cluster_col=cluster or "row",
+                                set_col=set_col, alpha=alpha)
+    row = table.iloc[0].to_dict()
+    row["method"] = "inverse probability of censoring weights; " + row["method"]
+    row["n"] = int(rows["row"].nunique())
+    return row
 
 
-def per_protocol_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weights: str,
-                         cluster: str | None, alpha: float = 0.05
-                         ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Per-protocol hazard ratio and one-year risk difference, with IPCW, and diagnostics."""
+class PerProtocolData(NamedTuple):
+    """The analysis set with adoption censoring (``df``), the comparisons' weighted intervals
+    (``pi``), the Cox model's (start, stop] rows (``rows``: the treated whole, the comparisons
+    by interval, ``row`` the analysis-set row, ``last`` its final interval, ``w`` design weight
+    x censoring weight, the cluster and set columns) and the censoring model's covariates."""
+
+    df: pd.DataFrame
+    pi: pd.DataFrame
+    rows: pd.DataFrame
+    covariates: list[str]
+
+
+def counting_rows(analysis: pd.DataFrame, config: ProgrammeConfig, weights: str,
+                  cluster: str | None) -> PerProtocolData:
+    """Adoption censoring, censoring weights and the counting-process rows (PerProtocolData)."""
     df = adoption_censoring(analysis).reset_index(drop=True)
     covariates = censoring_covariates(df, config)
     comp = df.loc[df["treated"] == 0]
@@ -80,15 +91,24 @@ def per_protocol_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weight
                        "stop": treated["pp_duration"].to_numpy(float), "censored": 0,
                        "weight": 1.0})
     rows = pd.concat([tr, pi[tr.columns]], ignore_index=True)
-    last = rows.groupby("row")["k"].transform("max") == rows["k"]
+    rows["last"] = rows.groupby("row")["k"].transform("max") == rows["k"]
     base = df.loc[rows["row"]]
-    rows["pp_event"] = np.where(last, base["pp_event"].to_numpy(), 0)
+    rows["pp_event"] = np.where(rows["last"], base["pp_event"].to_numpy(), 0)
     rows["treated"] = base["treated"].to_numpy()
     rows["w"] = base[weights].to_numpy(float) * rows["weight"].to_numpy()
-    if cluster:
-        rows[cluster] = base[cluster].to_numpy()
+    for col in {cluster, set_cluster(df, config, cluster)} - {None}:
+        rows[col] = base[col].to_numpy()
+    return PerProtocolData(df, pi, rows, covariates)
+
+
+def per_protocol_effects(analysis: pd.DataFrame, config: ProgrammeConfig, weights: str,
+                         cluster: str | None, alpha: float = 0.05
+                         ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Per-protocol hazard ratio and one-year risk difference, with IPCW, and diagnostics."""
+    df, pi, rows, covariates = counting_rows(analysis, config, weights, cluster)
+    last = rows["last"]
     rows = rows.loc[rows["stop"] > rows["start"]]
-    hr = _cox_counting(rows, cluster, alpha)
+    hr = _cox_counting(rows, cluster, set_cluster(df, config, cluster), alpha)
     # one-year risk: complete read-outs not censored by adoption, weighted to the end of
     # their follow-up (the reoffence or the window's end)
     end_w = rows.loc[last.loc[rows.index]].set_index("row")["weight"]

@@ -15,6 +15,9 @@ without clusters), dfbeta D = (w r) V, and Var = D'D with V the model-based cova
 (computed by efron.py from the last Newton step's per-time sums, checked against the residuals).
 No small-sample factor (as R). Tested against R ``coxph(..., weights=, cluster=)``.
 Weights are treated as fixed; the design bootstrap propagates propensity-model uncertainty.
+With a second clustering (``set_col``: the matched set, where a person recurs across sequential
+trials) the variance is two-way (Cameron, Gelbach & Miller 2011): V_person + V_set - V_both,
+from the same per-row dfbeta; one-way on the person if that is not positive semi-definite.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -30,7 +34,9 @@ from lifelines.statistics import proportional_hazard_test
 
 from .common import (
     RESULT_COLUMNS,
+    cluster_codes,
     cluster_sums,
+    durations,
     p_value,
     result_row,
     survival_inputs,
@@ -122,17 +128,71 @@ def _design(df: pd.DataFrame, treatment_col: str,
     return names, X
 
 
-def _inputs(df, duration_col, event_col, treatment_col, covariates, weights_col, cluster_col):
+class CoxInputs(NamedTuple):
+    t: np.ndarray
+    e: np.ndarray
+    w: np.ndarray
+    codes: np.ndarray | None  # cluster codes (0..), None: every row its own cluster
+    names: list[str]
+    X: np.ndarray
+    counts: tuple[int, int]  # rows and events given, zero weights included
+    entry: np.ndarray | None = None  # start of (start, stop] rows
+    set_codes: np.ndarray | None = None  # the second clustering (two-way)
+
+
+def cox_inputs(df, duration_col, event_col, treatment_col, covariates, weights_col, cluster_col,
+               entry_col: str | None = None, set_col: str | None = None) -> CoxInputs:
+    """Checked model arrays; zero-weight rows dropped (they add nothing to the fit or the
+    sandwich; lifelines rejects them)."""
     t, e, w, codes = survival_inputs(df, duration_col=duration_col, event_col=event_col,
                                      weights_col=weights_col, cluster_col=cluster_col,
-                                     extra=[treatment_col, *covariates])
+                                     extra=[treatment_col, *covariates, entry_col, set_col])
     names, X = _design(df, treatment_col, covariates)
-    counts = (len(t), int(e.sum()))  # reported: every row given, zero weights included
-    keep = w > 0  # zero-weight rows add nothing to the fit or the sandwich; lifelines rejects them
-    if not keep.all():
-        t, e, w, X = t[keep], e[keep], w[keep], X[keep]
-        codes = None if codes is None else codes[keep]
-    return t, e, w, codes, names, X, counts
+    entry = None if entry_col is None else durations(df, entry_col)
+    set_codes = None if set_col is None else cluster_codes(df, set_col)
+    keep = w > 0
+    arrays = [a if a is None or keep.all() else a[keep] for a in (t, e, w, codes, X, entry,
+                                                                  set_codes)]
+    t2, e2, w2, codes, X, entry, set_codes = arrays
+    return CoxInputs(t2, e2, w2, codes, names, X, (len(t), int(e.sum())), entry, set_codes)
+
+
+def dfbeta_variance(dfbeta: np.ndarray, codes: np.ndarray | None,
+                    set_codes: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
+    """D'D with D the per-row dfbeta summed within ``codes``; with ``set_codes`` too, the
+    two-way V_codes + V_set - V_(codes and set) if it is positive semi-definite. Returns the
+    variance and whether it is the two-way one."""
+    def meat(groups):
+        summed = cluster_sums(dfbeta, groups)
+        return summed.T @ summed
+
+    one = meat(codes)
+    if set_codes is None or codes is None:
+        return one, False
+    both = np.unique(codes.astype(np.int64) * (int(set_codes.max()) + 1) + set_codes,
+                     return_inverse=True)[1].ravel()
+    two = one + meat(set_codes) - meat(both)
+    if np.linalg.eigvalsh(two).min() < -1e-12 * np.abs(np.diag(two)).max():
+        return one, False
+    return two, True
+
+
+def variance_text(inputs: CoxInputs, cluster_col: str | None, set_col: str | None,
+                  weights_col: str | None, two_way: bool) -> str:
+    """Plain words for the sandwich used, for the ``method`` column."""
+    if inputs.codes is None:
+        label = "robust sandwich per row"
+    else:
+        label = (f"robust sandwich clustered on {cluster_col!r} "
+                 f"({int(inputs.codes.max()) + 1} clusters)")
+    if set_col is not None:
+        n_sets = int(inputs.set_codes.max()) + 1
+        label = (f"two-way robust sandwich on {cluster_col!r} ({int(inputs.codes.max()) + 1}"
+                 f" clusters) and {set_col!r} ({n_sets} clusters; Cameron, Gelbach & Miller "
+                 "2011)" if two_way else
+                 f"{label} (the two-way variance with {set_col!r} was not positive "
+                 "semi-definite: one-way)")
+    return f"weights {weights_col!r}, {label}" if weights_col else label
 
 
 def _lifelines_fit(t, e, w, names, X, alpha) -> tuple[CoxPHFitter, pd.DataFrame]:
@@ -146,26 +206,30 @@ def _lifelines_fit(t, e, w, names, X, alpha) -> tuple[CoxPHFitter, pd.DataFrame]
 
 
 def _fit(df, duration_col, event_col, treatment_col, covariates, weights_col, cluster_col,
-         alpha):
+         alpha, set_col=None):
     """Coefficients and variance: lifelines' Newton-Raphson run vectorised (efron.py; it falls
     back to lifelines itself if that fails), then our robust sandwich when needed."""
-    t, e, w, codes, names, X, counts = _inputs(df, duration_col, event_col, treatment_col,
-                                               covariates, weights_col, cluster_col)
+    inputs = cox_inputs(df, duration_col, event_col, treatment_col, covariates, weights_col,
+                        cluster_col, set_col=set_col)
+    t, e, w, codes, names, X = inputs[:6]
     robust = weights_col is not None or cluster_col is not None
+    two_way = robust and inputs.set_codes is not None
     try:
-        fit = efron_fit(t, e, w, X, robust=robust, cluster_codes=codes)
+        fit = efron_fit(t, e, w, X, robust=robust, cluster_codes=codes, dfbeta=two_way)
         if not fit.converged:
             raise ValueError("not converged")
         beta, vcov = fit.params, (fit.robust_variance if robust else fit.variance)
+        rows = fit.dfbeta
     except (ValueError, np.linalg.LinAlgError):  # let lifelines report (or rescue) the fit
         cph, _ = _lifelines_fit(t, e, w, names, X, alpha)
         beta, naive = cph.params_.to_numpy(), cph.variance_matrix_.to_numpy()
         vcov = naive
         if robust:
-            r = efron_score_residuals(t, e, w, X, beta)
-            dfbeta = cluster_sums(w[:, None] * r, codes) @ naive
-            vcov = dfbeta.T @ dfbeta
-    return names, beta, vcov, robust, codes, counts
+            rows = (w[:, None] * efron_score_residuals(t, e, w, X, beta)) @ naive
+            vcov = dfbeta_variance(rows, codes)[0]
+    if two_way:
+        vcov, two_way = dfbeta_variance(rows, codes, inputs.set_codes)
+    return names, beta, vcov, robust, inputs, two_way
 
 
 def cox_effect(
@@ -178,23 +242,24 @@ def cox_effect(
     weights_col: str | None = None,
     cluster_col: str | None = None,
     alpha: float = 0.05,
+    set_col: str | None = None,
 ) -> pd.DataFrame:
     """Hazard ratio (programme vs comparison) from a Cox model, Efron ties.
 
     Rows: ``hazard_ratio`` (the treatment), then ``hazard_ratio[<covariate>]`` for each
     adjustment term. ``estimate``/``lower``/``upper`` on the HR scale, ``std_error`` of log HR,
     ``p_value`` for HR = 1. Robust sandwich (module docstring) when weights or clusters are given,
-    else the model-based variance.
+    else the model-based variance; ``set_col`` (with ``cluster_col``): two-way clustering.
     """
     covariates = list(covariates)
-    names, beta, vcov, robust, codes, (n_rows, n_events) = _fit(
-        df, duration_col, event_col, treatment_col, covariates, weights_col, cluster_col, alpha)
+    names, beta, vcov, robust, inputs, two_way = _fit(
+        df, duration_col, event_col, treatment_col, covariates, weights_col, cluster_col, alpha,
+        set_col if cluster_col else None)
+    n_rows, n_events = inputs.counts
     z = z_value(alpha)
     if robust:
-        label = (f"robust sandwich clustered on {cluster_col!r} ({int(codes.max()) + 1} clusters)"
-                 if cluster_col else "robust sandwich per person")
-        if weights_col:
-            label = f"weights {weights_col!r}, {label}"
+        label = variance_text(inputs, cluster_col, set_col if cluster_col else None,
+                              weights_col, two_way).replace("per row", "per person")
     else:
         label = "model-based variance"
     method = f"Cox PH (lifelines, Efron ties), {n_events} events; {label}"
@@ -237,8 +302,8 @@ def ph_check(
     weighted fit's residuals; the test's variance is not cluster-robust.
     """
     covariates = list(covariates)
-    t, e, w, _, names, X, _ = _inputs(df, duration_col, event_col, treatment_col, covariates,
-                                      weights_col, cluster_col)
+    t, e, w, _, names, X = cox_inputs(df, duration_col, event_col, treatment_col, covariates,
+                                      weights_col, cluster_col)[:6]
     cph, data = _lifelines_fit(t, e, w, names, X, 0.05)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -14,6 +14,10 @@ deaths; the k-th Efron fraction f = k/d_j has denominator D = R0 - f S0_dead and
 N = R1 - f S1_dead. The Hessian's sum over risk sets of phi z z' collapses to one X'WX pass with
 per-row weight phi_i (sum over death times up to t_i of c_j sum_k 1/D_jk) minus the deaths' own
 fractions, c_j = (death weight at j) / d_j.
+
+Delayed entry (counting-process (start, stop] rows, ``entry``): a row is at risk at the times
+after its start, so the risk-set sums lose the rows whose start is at or after each time and
+every cumulative sum over a row's risk times starts after its entry (``cox_counting.py``).
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import inv, norm, solve
+from scipy.sparse import csc_matrix
 
 STEP_SIZE, PRECISION, R_PRECISION, MAX_STEPS = 0.95, 1e-07, 1e-9, 500
+POLISH_PRECISION, MAX_POLISH = 1e-12, 20
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class EfronFit:
     n_iterations: int
     converged: bool
     robust_variance: np.ndarray | None = None  # D'D from the weighted score residuals, if asked
+    dfbeta: np.ndarray | None = None  # per-row weighted dfbeta (w r) V, input order, if asked
 
 
 class _StepSizer:
@@ -67,6 +74,18 @@ def _rev_cumsum(a: np.ndarray) -> np.ndarray:
     return a[::-1].cumsum(axis=0)[::-1]
 
 
+def _indicator(codes: np.ndarray, n_rows: int) -> csc_matrix:
+    """Sparse (groups x rows) 0/1 matrix: S @ values sums the rows within each code."""
+    n = len(codes)
+    return csc_matrix((np.ones(n), codes, np.arange(n + 1)), shape=(n_rows, n))
+
+
+def _before_entry(table: np.ndarray, enter: np.ndarray) -> np.ndarray:
+    """Per row, the sum of a per-time table over the times up to its entry (times < enter)."""
+    cum = np.cumsum(table, axis=0)
+    return np.concatenate([np.zeros((1, *table.shape[1:])), cum])[enter]
+
+
 class _EfronTerms:
     """Gradient, Hessian and log partial likelihood of standardised, time-sorted data.
 
@@ -75,11 +94,18 @@ class _EfronTerms:
     numpy hands to BLAS as a symmetric rank-k update.
     """
 
-    def __init__(self, t: np.ndarray, e: np.ndarray, w: np.ndarray, Z: np.ndarray) -> None:
+    def __init__(self, t: np.ndarray, e: np.ndarray, w: np.ndarray, Z: np.ndarray,
+                 entry: np.ndarray | None = None) -> None:
         self.Z, self.w, self.e = Z, w, e
         new = np.r_[True, t[1:] != t[:-1]]
         self.starts = np.flatnonzero(new)
         self.block = np.cumsum(new) - 1
+        # delayed entry: enter_i = how many distinct times are <= the row's start (it is at
+        # risk at times enter_i .. block_i); the rows leaving the risk set, summed per time
+        self.enter = self.leaving = None
+        if entry is not None:
+            self.enter = np.searchsorted(t[self.starts], entry, side="right")
+            self.leaving = _indicator(self.enter, len(self.starts) + 1)
         we = w * e
         self.d = np.add.reduceat(e, self.starts)
         dead = np.flatnonzero(self.d > 0)
@@ -105,6 +131,9 @@ class _EfronTerms:
         np.multiply(phi[:, None], Z, out=buf)
         r0 = _rev_cumsum(np.add.reduceat(phi, starts))
         r1 = _rev_cumsum(np.add.reduceat(buf, starts, axis=0))
+        if self.leaving is not None:  # not yet entered: start at or after the time
+            r0 -= _rev_cumsum(self.leaving @ phi)[1:]
+            r1 -= _rev_cumsum(self.leaving @ buf)[1:]
         phi_d = phi[self.death_rows]
         np.multiply(phi_d[:, None], self.Zd, out=self.buf_d)
         s0d, s1d = np.zeros(n_t), np.zeros((n_t, p))
@@ -128,6 +157,8 @@ class _EfronTerms:
         cross = (r1 * q1[:, None]).T @ s1d
         a2 = (r1 * q0[:, None]).T @ r1 - cross - cross.T + (s1d * q2[:, None]).T @ s1d
         row_weight = phi * (np.cumsum(inv_sum)[self.block] - self.e * frac_sum[self.block])
+        if self.enter is not None:
+            row_weight -= phi * _before_entry(inv_sum, self.enter)
         np.multiply(np.sqrt(np.maximum(row_weight, 0.0))[:, None], Z, out=buf)
         a1 = buf.T @ buf
         return a2 - a1, gradient, log_lik
@@ -149,6 +180,8 @@ class _EfronTerms:
         # w r = (w e - phi h_own) z + phi g_own - w e xbar_mean, g_own by the row's own time:
         # a_i z_i + phi_i G1[j] + phi_i e_i G2[j] - w_i e_i XM[j] for the row's time j
         a = w * e - phi * h_own
+        if self.enter is not None:  # the integral over the risk times runs from entry
+            a += phi * _before_entry(h_all, self.enter)
         tables = (g_before + g_all, g_dead - g_all, xbar_mean)
         scalars = (phi, phi * e, -(w * e))
         out = self.buf  # the Newton work buffer, free now
@@ -163,17 +196,24 @@ class _EfronTerms:
             np.multiply(a[:, None], Z, out=out)
             for table, scalar in zip(tables, scalars, strict=True):
                 out += scalar[:, None] * table[block]
+        if self.enter is not None:
+            out -= phi[:, None] * _before_entry(g_all, self.enter)
         return out
 
 
 def efron_fit(t: np.ndarray, e: np.ndarray, w: np.ndarray, X: np.ndarray, *,
-              robust: bool = False, cluster_codes: np.ndarray | None = None) -> EfronFit:
+              robust: bool = False, cluster_codes: np.ndarray | None = None,
+              entry: np.ndarray | None = None, polish: bool = False,
+              dfbeta: bool = False) -> EfronFit:
     """Fit a Cox model with Efron ties exactly as lifelines 0.30 does (module docstring).
 
     ``w`` must be > 0 (as lifelines requires); columns of ``X`` must not be constant.
     Raises ``np.linalg.LinAlgError`` / ``ValueError`` where lifelines would raise. With
     ``robust``: also R's robust variance V (U'U) V, U the weighted score residuals summed within
-    ``cluster_codes`` (0.. per row, or per person if None), V the model-based variance.
+    ``cluster_codes`` (0.. per row, or per person if None), V the model-based variance, and with
+    ``dfbeta`` the per-row (w r) V itself. ``entry``: each row's start (< ``t``), delayed entry.
+    ``polish``: after lifelines' stopping rule, full Newton steps until |delta| < 1e-12 (the
+    maximum itself, as R with a tight ``eps``; for fits with no lifelines twin to match).
     """
     order = np.lexsort((e, t))
     t, e, w = (np.asarray(a, dtype=float)[order] for a in (t, e, w))
@@ -181,7 +221,11 @@ def efron_fit(t: np.ndarray, e: np.ndarray, w: np.ndarray, X: np.ndarray, *,
     mean, std = Z.mean(axis=0), Z.std(axis=0, ddof=1)
     Z -= mean
     Z /= std
-    terms = _EfronTerms(t, e, w, Z)
+    if entry is not None:
+        entry = np.asarray(entry, dtype=float)[order]
+        if not (entry < t).all():
+            raise ValueError("every row's entry time must be before its exit time")
+    terms = _EfronTerms(t, e, w, Z, entry)
     beta = np.zeros(X.shape[1])
     delta = np.zeros_like(beta)
     sizer = _StepSizer(STEP_SIZE)
@@ -212,20 +256,28 @@ def efron_fit(t: np.ndarray, e: np.ndarray, w: np.ndarray, X: np.ndarray, *,
         step = sizer.update(norm_delta)
         if stop:
             break
+    for _ in range(MAX_POLISH if polish and success else 0):
+        if norm_delta < POLISH_PRECISION:
+            break
+        beta = beta + delta
+        i += 1
+        hessian, g, ll = terms(beta)
+        delta = solve(-hessian, g, assume_a="pos", check_finite=False)
+        norm_delta = norm(delta)
     variance = -inv(hessian) / np.outer(std, std)
-    robust_variance = None
+    robust_variance = rows = None
     if robust:
         scores = terms.weighted_scores()
+        if dfbeta:
+            rows = np.empty_like(scores)
+            rows[order] = (scores * std) @ variance  # back to the input order
         if cluster_codes is not None:
-            from scipy.sparse import csc_matrix
-
-            codes = np.asarray(cluster_codes)[order]
-            n = len(codes)
             # cluster sums as one sparse product: column i of S has a single 1 in row codes[i]
-            S = csc_matrix((np.ones(n), codes, np.arange(n + 1)), shape=(int(codes.max()) + 1, n))
-            scores = S @ scores
+            codes = np.asarray(cluster_codes)[order]
+            scores = _indicator(codes, int(codes.max()) + 1) @ scores
         scores *= std  # residuals are linear in x: back to the original units
         meat = scores.T @ scores
         robust_variance = variance @ meat @ variance
     return EfronFit(params=beta / std, variance=variance, log_likelihood=ll,
-                    n_iterations=i, converged=success, robust_variance=robust_variance)
+                    n_iterations=i, converged=success, robust_variance=robust_variance,
+                    dfbeta=rows)
