@@ -34,3 +34,19 @@ def test_recorded_validation_holds_only_for_the_same_bytes_and_rules(tmp_path):
 
 def test_rules_digest_is_stable():
     assert rules_digest() == rules_digest() and len(rules_digest()) == 64
+
+
+def test_validate_once_reads_nothing_for_bytes_already_passed(tmp_path, monkeypatch):
+    from extract_factory import tiny_tables, write_extract
+
+    from evaluation.data import gate
+
+    data = write_extract(tmp_path / "x", tiny_tables())
+    record = tmp_path / "reports" / ".validated-extract.json"
+    reads = []
+    real = gate.load_extract
+    monkeypatch.setattr(gate, "load_extract", lambda *a, **k: reads.append(a) or real(*a, **k))
+    assert gate.validate_once(data, record) is False and len(reads) == 1  # checked, recorded
+    assert gate.validate_once(data, record) is True and len(reads) == 1  # not read again
+    (data / "people.csv").write_text((data / "people.csv").read_text() + "\n")
+    assert gate.validate_once(data, record) is False and len(reads) == 2  # changed: checked

@@ -213,3 +213,19 @@ def test_board_summary_page(report) -> None:
     assert "<title>Reoffending programmes: the published figure and the matched comparison" in text
     assert "no reoffending impact evaluation with a comparison group is known" in text
     assert text.count("<tr>") == 2  # header + one programme
+
+
+def test_board_summary_is_not_rewritten_when_nothing_changed(report) -> None:
+    # a no-change rerun of `evaluation run` must not rewrite (and reprint) the same page
+    import os
+
+    from evaluation.reporting.board_summary import write_board_summary
+
+    report.write_results()
+    page = write_board_summary(report.output_dir.parent, ["princes_trust"], pdf=False)
+    os.utime(page, (1_000_000, 1_000_000))
+    again = write_board_summary(report.output_dir.parent, ["princes_trust"], pdf=False)
+    assert again.stat().st_mtime == 1_000_000  # same content: untouched
+    again.write_text(again.read_text() + "<!-- stale -->")
+    write_board_summary(report.output_dir.parent, ["princes_trust"], pdf=False)
+    assert "stale" not in again.read_text()  # different content: written

@@ -153,13 +153,17 @@ def write_board_summary(reports_dir: str | Path, programmes: list[str],
         if not path.exists():
             raise FileNotFoundError(f"{path} is missing: run `evaluation run {name}` first")
         results[name] = json.loads(path.read_text())
-    out = reports_dir / "board_summary.html"
-    atomic_write_text(out, board_summary_html(results, load_published(published_csv)))
-    if pdf:
+    out, printed = reports_dir / "board_summary.html", reports_dir / "board_summary.pdf"
+    page = board_summary_html(results, load_published(published_csv))
+    unchanged = out.is_file() and out.read_text(encoding="utf-8") == page
+    if not unchanged:  # the same page is not rewritten (nor printed again: a no-change rerun)
+        atomic_write_text(out, page)
+    if pdf and not (unchanged and printed.is_file()
+                    and printed.stat().st_mtime >= out.stat().st_mtime):
         from evaluation.reporting.pdf import PdfUnavailable, html_to_pdf
 
         try:
-            html_to_pdf(out, reports_dir / "board_summary.pdf")
+            html_to_pdf(out, printed)
         except PdfUnavailable:
             pass
     return out
