@@ -16,13 +16,14 @@ import numpy as np
 import pandas as pd
 
 from evaluation.cohort.attrition import flow_by_group
+from evaluation.reporting.attrition_text import attrition_sentence, withheld_attrition_sentence
 from evaluation.reporting.disclosure import SUPPRESSED, suppress_counts
 from evaluation.reporting.figures import love_plot, new_figure, overlap_plot
 from evaluation.reporting.html import Section, img_html, table_html
 from evaluation.reporting.labels import characteristic_labels
 from evaluation.reporting.numbers import count_phrase, format_number
 from evaluation.reporting.publish import publish_table
-from evaluation.reporting.sentences import attrition_sentence, balance_sentence
+from evaluation.reporting.sentences import balance_sentence
 from evaluation.reporting.style import save_figure
 from evaluation.reporting.tables import balance_before_after
 
@@ -154,10 +155,8 @@ def attrition(report: ProgrammeReport) -> Section:
                                     "comparison": "comparison (people)"},
                             caption="Attrition: people received, excluded by reason, analysed")
     if (shown["treated"] == SUPPRESSED).any():
-        sentence = (f"{format_number(counts['treated'])} programme participants were analysed; "
-                    "the number received and some numbers excluded are withheld (fewer than "
-                    f"{report.rules.threshold} people, or a figure from which such a number "
-                    "could be worked out).")
+        sentence = withheld_attrition_sentence(counts["treated"], "programme participants",
+                                               report.rules.threshold)
     else:
         sentence = attrition_sentence(flow, group="treated",
                                       people_phrase="programme participants",
