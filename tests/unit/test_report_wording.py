@@ -57,3 +57,142 @@ def test_attrition_section_suppresses_an_analysed_count_below_ten(tmp_path):
     html = str(design_sections.attrition(_attrition_report(tmp_path, 40, 12)))
     assert ("Of 40 programme participants, 28 were analysed; 12 were excluded (no comparison "
             "person within the caliper: 12).") in html
+
+
+# --------------------------------------------------------------------------- Holm wording
+def _estimates() -> pd.DataFrame:
+    """Estimates rows as ``holm_by_question`` leaves them, numbers chosen by hand: the hazard
+    ratio's unadjusted interval excludes 1 but its adjusted one does not."""
+    cols = ["outcome", "role", "estimate", "lower", "upper", "lower_adjusted",
+            "upper_adjusted", "p_value", "p_adjusted"]
+    rows = [
+        ("n_reoffences_diff", "headline", -7.4, -35.7, 20.8, -35.7, 20.8, 0.61, 0.61),
+        ("n_reoffences_rr", "supporting", 0.99, 0.87, 1.12, 0.87, 1.12, 0.86, 0.86),
+        ("reoffended_rd", "secondary", -0.05, -0.09, -0.01, -0.095, -0.005, 0.01, 0.03),
+        ("time_to_reoffence_hr", "secondary", 0.80, 0.70, 0.95, 0.68, 1.02, 0.02, 0.08),
+        ("custody_rd", "secondary", -0.003, -0.033, 0.028, -0.034, 0.029, 0.87, 1.0),
+    ]
+    return pd.DataFrame(rows, columns=cols).assign(jdl_minimum_met=True)
+
+
+def test_summary_bullets_lead_with_the_headline_and_adjust_the_secondaries():
+    from evaluation.reporting.summary_lines import summary_lines
+
+    lines = summary_lines(_estimates(), "n_reoffences_diff", "IOM", "within a year", 365)
+    assert lines[0] == (
+        "For 100 typical people who received IOM, compared with 100 similar people who did "
+        "not, the number of proven reoffences within a year could be lower by as many as 36, "
+        "or higher by as many as 21; more people would need to be analysed to know which.")
+    # the headline's companion on another scale: 95%, no Holm clause
+    assert lines[2].endswith("(rate ratio 0.99, 95% confidence interval 0.87 to 1.12); more "
+                             "people would need to be analysed to know which.")
+    # the share reoffending: adjusted bounds -9.5 and -0.5 per 100 (one decimal for both, as
+    # format_away keeps a pair alike), significant after Holm
+    assert lines[1] == (
+        "For 100 typical people who received IOM, compared with 100 similar people who did "
+        "not, the number who were proven to have reoffended within a year could be lower by "
+        "between 0.5 and 9.5. Secondary measure, interval and p-value after adjusting for "
+        "three comparisons (Holm's method): p = 0.030, statistically significant at the 5% "
+        "level.")
+    # the hazard ratio: the unadjusted 0.70 to 0.95 would read "between 5% and 30% lower"
+    assert lines[3] == (
+        "Among people who had not yet reoffended, for those who received IOM compared with "
+        "similar people who did not, the chance of a first proven reoffence at any point in "
+        "the follow-up could be as much as 32% lower or as much as 2% higher (hazard ratio "
+        "0.80, Holm-adjusted confidence interval 0.68 to 1.02); more people would need to be "
+        "analysed to know which. Secondary measure, interval and p-value after adjusting for "
+        "three comparisons (Holm's method): p = 0.080, not statistically significant at the "
+        "5% level.")
+    assert len(lines) == 5  # no RMST row given, so no RMST bullet
+
+
+def test_holm_clause_makes_no_significance_statement_below_the_jdl_minimum():
+    from evaluation.reporting.summary_lines import holm_clause
+
+    row = _estimates().set_index("outcome", drop=False).loc["time_to_reoffence_hr"]
+    assert holm_clause(row.copy().replace({True: False}), 3) == (
+        "Secondary measure, interval and p-value after adjusting for three comparisons (Holm's "
+        "method): the groups are below the Justice Data Lab's minimum, so no statement about "
+        "statistical significance is made.")
+
+
+def test_holm_clause_refuses_a_p_value_that_contradicts_its_interval():
+    import pytest
+
+    from evaluation.reporting.summary_lines import holm_clause
+
+    row = _estimates().set_index("outcome", drop=False).loc["time_to_reoffence_hr"].copy()
+    row["p_adjusted"] = 0.04  # "significant", yet the adjusted interval 0.68 to 1.02 holds 1
+    with pytest.raises(ValueError, match="disagree"):
+        holm_clause(row, 3)
+
+
+def test_summary_note_counts_the_comparisons_made():
+    from evaluation.reporting.summary_lines import summary_note
+
+    assert summary_note(_estimates(), "n_reoffences_diff") == (
+        "The pre-declared headline measure is the difference in proven reoffences per 100 "
+        "people, given first with its 95% confidence interval; the ratio of proven reoffence "
+        "rates per day at liberty answers the same question on another scale and is read at "
+        "the same 95% level. The other measures are secondary: their intervals and p-values "
+        "(how often a difference this large would arise by chance if the programme had no "
+        "effect) are adjusted for making three comparisons (Holm's method), so a secondary "
+        "result is called statistically significant only when its adjusted p-value is at most "
+        "0.05.")
+
+
+def test_per_hundred_claim_uses_the_adjusted_range_for_a_secondary_share():
+    from evaluation.reporting.claims import can_say
+    from evaluation.reporting.summary_lines import per_hundred_claim
+
+    claim = per_hundred_claim(_estimates(), "n_reoffences_diff")
+    assert (claim["lower"], claim["upper"]) == (-9.5, -0.5)
+    assert can_say({**claim, "programme": "IOM"})[0].endswith(
+        "could be lower by between 0.5 and 9.5. (A secondary measure here: the range is "
+        "adjusted for three comparisons, Holm's method.)")
+    # where the share is the headline it keeps its 95% interval and no note
+    own = per_hundred_claim(_estimates(), "reoffended_rd")
+    assert (own["lower"], own["upper"], "interval_note" in own) == (-9.0, -1.0, False)
+
+
+# --------------------------------------------------------------------------- ITT and PP
+def _trials() -> pd.DataFrame:
+    """An ``itt_and_per_protocol`` table, numbers by hand: per protocol's hazard ratio
+    interval is wider on the log scale; the risk differences are identical."""
+    return pd.DataFrame({
+        "analysis": ["intention_to_treat"] * 2 + ["per_protocol"] * 2,
+        "term": ["hazard_ratio", "risk_difference"] * 2,
+        "estimate": [0.988774, -0.007280, 0.988774, -0.007280],
+        "std_error": [0.036, 0.0147, 0.046, 0.0147],
+        "lower": [0.920664, -0.036118, 0.903601, -0.036118],
+        "upper": [1.061923, 0.021557, 1.081976, 0.021557],
+        "p_value": [0.756539, 0.620732, 0.805959, 0.620732],
+        "n": [4362, 3846, 4362, 3846]})
+
+
+def test_itt_pp_table_is_rounded_like_the_report():
+    from evaluation.reporting.trials_table import itt_pp_display
+
+    shown = itt_pp_display(_trials(), DisclosureRules())
+    assert shown.to_dict("records")[0] == {
+        "analysis": "intention to treat", "measure": "hazard ratio", "estimate": "0.99",
+        "95% CI": "0.92 to 1.06", "p-value": "0.757", "n": 4362}
+    assert shown.to_dict("records")[3] == {
+        "analysis": "per protocol", "measure": "risk difference (per 100 people)",
+        "estimate": "-0.7", "95% CI": "-3.6 to 2.2", "p-value": "0.621", "n": 3846}
+    small = _trials().assign(n=[4362, 3846, 8, 3846])  # a value from 8 people is withheld
+    assert itt_pp_display(small, DisclosureRules()).iloc[2][["estimate", "n"]].tolist() == [
+        "[c]", "[c]"]
+
+
+def test_itt_pp_sentence_says_which_interval_is_wider_from_the_numbers():
+    from evaluation.reporting.trials_table import interval_comparison
+
+    assert interval_comparison(_trials()) == (
+        "For the hazard ratio the per-protocol interval is wider (0.90 to 1.08, against 0.92 "
+        "to 1.06 by intention to treat); for the risk difference the two intervals are the "
+        "same (-3.6 to 2.2). The report's estimates are the intention-to-treat ones; a wider "
+        "interval is the less precise answer.")
+    narrow = _trials()
+    narrow.loc[2, ["lower", "upper"]] = [0.95, 1.03]
+    assert "the per-protocol interval is narrower (0.95 to 1.03" in interval_comparison(narrow)

@@ -35,16 +35,14 @@ from evaluation.reporting.results_json import (
     write_json,
 )
 from evaluation.reporting.robustness_section import robustness_results, robustness_section
-from evaluation.reporting.sentences import (
-    change_sentence,
-    hazard_ratio_sentence,
-    per_hundred_sentence,
-    power_sentence,
-    rate_ratio_sentence,
-    rmst_sentence,
-)
+from evaluation.reporting.sentences import change_sentence, power_sentence
 from evaluation.reporting.style import apply_style, km_alt_text, save_figure
 from evaluation.reporting.subgroup_section import subgroup_results, subgroup_section
+from evaluation.reporting.summary_lines import (
+    per_hundred_claim,
+    summary_lines,
+    summary_note,
+)
 from evaluation.reporting.verdict import build_verdict, headline_group_values
 
 GROUP_LABELS = {1: "programme", 0: "comparison"}
@@ -124,42 +122,22 @@ class ProgrammeReport:
                                   + "".join(lines) + "</div>"))
 
     def summary(self) -> Section:
-        """Plain-English summary in the Justice Data Lab's manner, headline first."""
-        ph = self.per_hundred()
-        lines = [per_hundred_sentence(ph["lower"], ph["upper"], ph["difference"],
-                                      "were proven to have reoffended", self.programme_phrase,
-                                      period=self.period())]
-        freq = self.ev.details["frequency"].set_index("term")
-        rr = freq.loc["rate_ratio"]
-        lines.append(rate_ratio_sentence(rr["estimate"], rr["lower"], rr["upper"],
-                                         self.programme_phrase))
-        hr = self.estimate("time_to_reoffence_hr")
-        lines.append(hazard_ratio_sentence(hr["estimate"], hr["lower"], hr["upper"],
-                                           self.programme_phrase))
-        rm = self.estimate("rmst_diff")
-        lines.append(rmst_sentence(rm["lower"], rm["upper"], rm["estimate"],
-                                   self.programme_phrase,
-                                   horizon_days=self.config.outcomes.window_days))
-        cu = per_hundred(self.ev.details["custody"])  # the JDL custody rate (0411), secondary
-        lines.append(per_hundred_sentence(cu["lower"], cu["upper"], cu["difference"],
-                                          "were sentenced to custody for a proven reoffence",
-                                          self.programme_phrase, period=self.period()))
-        head = self.ev.headline
-        head_text = (f"The pre-declared headline measure is the {head['measures']}; the other "
-                     "measures are secondary, and their p-values (how often a difference this "
-                     "large would arise by chance if the programme had no effect) are adjusted "
-                     "for making several comparisons (Holm's method).")
+        """Plain-English summary in the Justice Data Lab's manner, headline first; secondary
+        measures give their Holm-adjusted intervals and p-values (``summary_lines``)."""
+        est = self.ev.estimates
+        lines = summary_lines(est, self.config.headline, self.programme_phrase, self.period(),
+                              self.config.outcomes.window_days)
         n_text = (f"The comparison is between {format_number(self.n_treated)} people who "
                   f"received {self.programme_phrase} and {format_number(self.n_comparison)} "
                   f"similar people who did not, chosen by "
                   f"{self.ev.design_summary['method']} on their recorded history.")
         body = "\n".join(f"- {line}" for line in lines)
-        return Section(f"## Summary\n\n{n_text}\n\n{body}\n\n{head_text}")
+        return Section(f"## Summary\n\n{n_text}\n\n{body}\n\n"
+                       f"{summary_note(est, self.config.headline)}")
 
     def claim_inputs(self) -> dict[str, Any]:
         """The result dict ``can_say``/``cannot_say`` read (per 100, window, sizes, E-value)."""
-        ph = self.per_hundred()
-        result = {"lower": ph["lower"], "upper": ph["upper"], "estimate": ph["difference"],
+        result = {**per_hundred_claim(self.ev.estimates, self.config.headline),
                   "programme": self.programme_phrase, "outcome": "were proven to have reoffended",
                   "n_treated": self.n_treated, "n_comparison": self.n_comparison,
                   "adjustment": self.ev.design_summary["method"], "period": self.period(),

@@ -142,12 +142,12 @@ def rmst_sentence(
 
 
 def _ratio_sentence(estimate: float, lower: float, upper: float, lead: str, label: str,
-                    level: int, digits: int) -> str:
+                    level: int, digits: int, interval: str | None = None) -> str:
     check_interval(lower, upper, estimate)
     if lower <= 0:
         raise ValueError(f"a {label} and its limits must be > 0, got [{lower}, {upper}]")
     est, lo, hi = format_away([estimate, lower, upper], 1.0, 2)
-    stats = f"({label} {est}, {level}% confidence interval {lo} to {hi})"
+    stats = f"({label} {est}, {interval or f'{level}% confidence interval'} {lo} to {hi})"
     pct = [100 * (1 - upper), 100 * (1 - lower), 100 * (lower - 1), 100 * (upper - 1)]
     if upper < 1 or lower > 1:
         near, far = (pct[0], pct[1]) if upper < 1 else (pct[2], pct[3])
@@ -174,12 +174,14 @@ def hazard_ratio_sentence(
     level: int = 95,
     digits: int = 0,
     at_risk_phrase: str = "had not yet reoffended",
+    interval: str | None = None,
 ) -> str:
-    """Cox hazard ratio (programme vs comparison) as a change in the moment-to-moment chance."""
+    """Cox hazard ratio (programme vs comparison) as a change in the moment-to-moment chance;
+    ``interval`` names another interval ("Holm-adjusted confidence interval")."""
     lead = (f"Among people who {at_risk_phrase}, for those who received {programme_phrase}"
             f" compared with similar people who did not, the chance of {outcome_phrase} at any "
             "point in the follow-up")
-    return _ratio_sentence(hr, lower, upper, lead, "hazard ratio", level, digits)
+    return _ratio_sentence(hr, lower, upper, lead, "hazard ratio", level, digits, interval)
 
 
 def rate_ratio_sentence(
@@ -190,11 +192,12 @@ def rate_ratio_sentence(
     unit_phrase: str = "proven reoffences per person",
     level: int = 95,
     digits: int = 0,
+    interval: str | None = None,
 ) -> str:
     """Count-model rate ratio (programme vs comparison) as a percentage change."""
     lead = (f"For people who received {programme_phrase}, compared with similar people who did "
             f"not, the number of {unit_phrase}")
-    return _ratio_sentence(ratio, lower, upper, lead, "rate ratio", level, digits)
+    return _ratio_sentence(ratio, lower, upper, lead, "rate ratio", level, digits, interval)
 
 
 def change_sentence(before: float, after: float, subject: str, digits: int = 1,
