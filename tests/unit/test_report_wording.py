@@ -196,3 +196,24 @@ def test_itt_pp_sentence_says_which_interval_is_wider_from_the_numbers():
     narrow = _trials()
     narrow.loc[2, ["lower", "upper"]] = [0.95, 1.03]
     assert "the per-protocol interval is narrower (0.95 to 1.03" in interval_comparison(narrow)
+
+
+# --------------------------------------------------------------------------- planted truth
+def test_truth_sentence_names_the_frequency_headline_first():
+    from evaluation.reporting.appendix import truth_sentence
+
+    est = pd.DataFrame({"outcome": ["n_reoffences_diff", "time_to_reoffence_hr"],
+                        "estimate": [-7.436, 0.98877], "lower": [-35.705, 0.92066],
+                        "upper": [20.832, 1.06192]})
+    truth = {"theta": 0.9, "hazard_ratio": 0.94075, "risk_difference": -0.019710,
+             "reoffences_per_100_diff": -25.66}
+    assert truth_sentence(truth, est, "n_reoffences_diff", n_unmatched=97) == (
+        "Synthetic data only: the generator planted a multiplicative effect of 0.9 on "
+        "offending; the true difference in proven reoffences per 100 people (the headline) is "
+        "-25.7 (estimate -7.4, 95% CI -35.7 to 20.8); the true hazard ratio among participants "
+        "is 0.941 (estimate 0.989, 95% CI 0.921 to 1.062); the true one-year risk difference "
+        "is -0.020. The true values are over all participants; the estimates are over the "
+        "matched participants only.")
+    # an older truth file without the frequency: that measure is left out, nothing invented
+    old = {k: v for k, v in truth.items() if k != "reoffences_per_100_diff"}
+    assert "per 100" not in truth_sentence(old, est, "n_reoffences_diff")
