@@ -5,15 +5,18 @@ and the before/after comparison table."""
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from evaluation.cohort.attrition import Attrition
 from evaluation.reporting import design_sections
 from evaluation.reporting.attrition_text import count_text, withheld_attrition_sentence
 from evaluation.reporting.disclosure import DisclosureRules
+from evaluation.reporting.numbers import count_phrase, format_away
 
 
 # --------------------------------------------------------------------------- small counts
@@ -117,8 +120,6 @@ def test_holm_clause_makes_no_significance_statement_below_the_jdl_minimum():
 
 
 def test_holm_clause_refuses_a_p_value_that_contradicts_its_interval():
-    import pytest
-
     from evaluation.reporting.summary_lines import holm_clause
 
     row = _estimates().set_index("outcome", drop=False).loc["time_to_reoffence_hr"].copy()
@@ -217,3 +218,120 @@ def test_truth_sentence_names_the_frequency_headline_first():
     # an older truth file without the frequency: that measure is left out, nothing invented
     old = {k: v for k, v in truth.items() if k != "reoffences_per_100_diff"}
     assert "per 100" not in truth_sentence(old, est, "n_reoffences_diff")
+
+
+# --------------------------------------------------------------------------- narrowed estimand
+def test_estimand_sentence_says_matched_participants_only():
+    from evaluation.reporting.summary_lines import estimand_sentence
+
+    assert estimand_sentence(2181, 97) == (
+        "The estimates are for the 2,181 of 2,278 eligible participants who found a "
+        "comparison person close enough (within the caliper), not for all eligible "
+        "participants: the 97 left out may differ from those analysed.")
+    # 4 unmatched: withheld, and so is the total (2,185 - 2,181 would give it back)
+    assert estimand_sentence(2181, 4) == (
+        "The estimates are for the 2,181 matched eligible participants only, not for all "
+        "eligible participants: fewer than 10 found no comparison person close enough (within "
+        "the caliper) and are left out.")
+    assert estimand_sentence(2181, 0) == ""
+
+
+# --------------------------------------------------------------------------- before/after table
+def _before_after_rows() -> pd.DataFrame:
+    from evaluation.reporting.before_during_section import published_row
+
+    published = pd.DataFrame({
+        "programme": ["iom"] * 3,
+        "measure": ["offences_per_person_before", "offences_per_person_during",
+                    "offences_change_pct"],
+        "published_value": [5.52, 2.56, -53.6], "people": [3286, 3286, 3286]})
+    nan = float("nan")
+    cols = ["figure", "people", "before", "during", "change", "lower", "upper", "change_pct"]
+    rows = pd.DataFrame([
+        ("rebuilt", 2278, 5.3459, 2.7513, -2.5946, nan, nan, -48.53),
+        ("matched_programme", 2181, 5.0770, 2.5110, -2.5660, -2.7604, -2.3716, -50.54),
+        ("matched_comparison", 2181, 5.0422, 2.5582, -2.4839, -2.6443, -2.3235, -49.26),
+        ("did", nan, nan, nan, -0.0821, -0.3280, 0.1639, -1.62),
+        ("comparison_share", nan, nan, nan, 0.9680, 0.8740, 1.0620, nan)], columns=cols)
+    return pd.concat([pd.DataFrame([published_row(published)]), rows], ignore_index=True)
+
+
+def test_before_after_table_has_one_row_per_step():
+    from evaluation.reporting.before_during_section import comparison_display
+
+    shown = comparison_display(_before_after_rows(), threshold=10, n_unmatched=97)
+    assert shown["figure"].str.split(":").str[0].str.split(" \\(").str[0].tolist() == [
+        "Published figure", "Rebuilt from the records", "Rebuilt from the records",
+        "Matched comparison group", "Difference", "Share of the matched participants' drop "
+        "that the comparison group shows too"]
+    assert shown.iloc[0][["people", "before", "during", "change", "change (%)"]].tolist() == [
+        3286, "5.52", "2.56", "-2.96", "-53.6%"]  # 2.56 - 5.52 = -2.96
+    assert shown.iloc[2]["change"] == "-2.57 (95% CI -2.76 to -2.37)"
+    assert shown.iloc[4][["people", "change", "change (%)"]].tolist() == [
+        "[z]", "-0.08 (95% CI -0.33 to 0.16)", "-1.6%"]
+    assert shown.iloc[5]["change"] == "96.8% (95% CI 87.4% to 106.2%)"
+
+
+def test_before_after_table_withholds_a_rebuilt_count_that_gives_back_the_unmatched():
+    from evaluation.reporting.before_during_section import comparison_display
+
+    # 4 unmatched: 2,185 rebuilt - 2,181 matched would give the 4 back
+    rows = _before_after_rows()
+    rows.loc[rows["figure"] == "rebuilt", "people"] = 2185
+    shown = comparison_display(rows, threshold=10, n_unmatched=4)
+    assert shown["people"].tolist()[:4] == [3286, "[c]", 2181, 2181]
+
+
+# --------------------------------------------------------------------------- the IOM report
+@pytest.fixture(scope="module")
+def iom(tmp_path_factory):
+    """IOM's before/after report (a ProgrammeReport too) on a small synthetic extract, where
+    matching within scoring rounds leaves many participants unmatched (decision 0406)."""
+    from evaluation.reporting.factories import open_iom_before_after
+    from evaluation.synth import generate, write_world
+
+    directory = tmp_path_factory.mktemp("wording") / "extract"
+    write_world(generate(seed=5, scale=0.05), directory)
+    return open_iom_before_after(directory, tmp_path_factory.mktemp("wording") / "iom")
+
+
+def test_iom_summary_quotes_adjusted_intervals_for_secondaries(iom):
+    text = str(iom.summary())
+    hr = iom.ev.estimates.set_index("outcome").loc["time_to_reoffence_hr"]
+    lo, hi = format_away([hr["lower_adjusted"], hr["upper_adjusted"]], 1.0, 2)
+    assert f"Holm-adjusted confidence interval {lo} to {hi})" in text
+    n = int((iom.ev.estimates["role"] == "secondary").sum())
+    assert f"after adjusting for {count_phrase(n, 'comparison')} (Holm's method)" in text
+    # the headline leads the bullets and keeps its 95% interval
+    assert text.split("\n- ")[1].startswith("For 100 typical people who received")
+    assert "the number of proven reoffences within the first year" in text.split("\n- ")[1]
+
+
+def test_iom_verdict_and_summary_say_the_estimate_is_for_the_matched_only(iom):
+    d = iom.ev.design_summary
+    assert d["n_treated_unmatched"] >= 10  # the small world leaves many unmatched
+    expected = (f"The estimates are for the {d['n_treated_matched']:,} of "
+                f"{d['n_treated_matched'] + d['n_treated_unmatched']:,} eligible participants "
+                "who found a comparison person close enough")
+    assert expected in str(iom.verdict())
+    assert expected in str(iom.summary())
+
+
+def test_iom_itt_per_protocol_table_is_rounded(iom):
+    from evaluation.reporting import design_sections
+
+    html = design_sections.sequential_trials(iom)
+    table = html.split("<table")[1]
+    assert not re.search(r"\d\.\d{4,}", table), table  # no unrounded numbers
+    assert "Intention to treat answers: what is the effect of being adopted" in html
+    assert "the per-protocol interval is" in html or "the two intervals are" in html
+
+
+def test_iom_before_after_page_has_the_one_table(iom):
+    html = str(iom.comparison_table())
+    assert html.count("<tr") == 7  # header + six rows
+    for label in ("Published figure", "every eligible participant", "the matched participants",
+                  "Matched comparison group", "Difference:", "Share of the matched"):
+        assert label in html
+    did = iom.ev.before_during["did"].set_index("term").loc["did"]
+    assert f"{did['estimate']:.2f} (95% CI" in html.replace("−", "-")

@@ -155,3 +155,20 @@ def reported_interval(row: pd.Series, headline: str, n: int) -> tuple[float, flo
         return float(row["lower"]), float(row["upper"]), ""
     return (float(row["lower_adjusted"]), float(row["upper_adjusted"]),
             f" {holm_clause(row, n)}")
+
+
+def estimand_sentence(n_matched: int, n_unmatched: int, threshold: int = 10,
+                      people: str = "eligible participants") -> str:
+    """Whom the estimates describe when some participants found no match: the matched ones
+    only ("N of M"), never all participants ("" when everyone was matched). Below
+    ``threshold`` the unmatched count is withheld and so is M (M - N would give it back)."""
+    if n_unmatched <= 0:
+        return ""
+    n = f"{n_matched:,}"
+    if n_unmatched < threshold:
+        return (f"The estimates are for the {n} matched {people} only, not for all {people}: "
+                f"fewer than {threshold} found no comparison person close enough (within the "
+                "caliper) and are left out.")
+    return (f"The estimates are for the {n} of {n_matched + n_unmatched:,} {people} who found "
+            f"a comparison person close enough (within the caliper), not for all {people}: "
+            f"the {n_unmatched:,} left out may differ from those analysed.")
