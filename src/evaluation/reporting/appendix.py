@@ -125,7 +125,7 @@ def appendix(report: ProgrammeReport) -> Section:
     return Section(html_text="".join(parts))
 
 
-# truth.json key -> (outcome measure, what it is, decimals); the headline is named first
+# planted-truth key -> (outcome measure, what it is, decimals); the headline is named first
 TRUTH_MEASURES = {
     "reoffences_per_100_diff": ("n_reoffences_diff",
                                 "difference in proven reoffences per 100 people", 1),
