@@ -118,14 +118,44 @@ def appendix(report: ProgrammeReport) -> Section:
     parts.append(publish_table(model, None, rules=rules,
                                caption="Propensity model (logistic regression)")[0])
     if report.truth:
-        t = report.truth
-        parts.append(
-            "<p>Synthetic data only: the generator planted a multiplicative effect of "
-            f"{t['theta']} on offending; the true hazard ratio among participants is "
-            f"{t['hazard_ratio']:.3f} and the true one-year risk difference "
-            f"{t['risk_difference']:.3f}.</p>")
+        text = truth_sentence(report.truth, ev.estimates, report.config.headline,
+                              int(ev.design_summary.get("n_treated_unmatched", 0)))
+        parts.append(f"<p>{html.escape(text)}</p>")
     parts.append(f'<p class="table-note">{html.escape(disclosure_note(rules))}</p>')
     return Section(html_text="".join(parts))
+
+
+# planted-truth key -> (outcome measure, what it is, decimals); the headline is named first
+TRUTH_MEASURES = {
+    "reoffences_per_100_diff": ("n_reoffences_diff",
+                                "difference in proven reoffences per 100 people", 1),
+    "hazard_ratio": ("time_to_reoffence_hr", "hazard ratio among participants", 3),
+    "risk_difference": ("reoffended_rd", "one-year risk difference", 3),
+}
+
+
+def truth_sentence(truth: dict, estimates: pd.DataFrame, headline: str,
+                   n_unmatched: int = 0) -> str:
+    """Synthetic data only: each planted value beside this report's estimate and 95% interval,
+    the headline's first (a truth file without a key leaves that measure out)."""
+    est = estimates.set_index("outcome")
+    keys = sorted((k for k in TRUTH_MEASURES if k in truth),
+                  key=lambda k: TRUTH_MEASURES[k][0] != headline)
+    parts = []
+    for key in keys:
+        outcome, what, d = TRUTH_MEASURES[key]
+        item = f"the true {what}{' (the headline)' * (outcome == headline)} is {truth[key]:.{d}f}"
+        if outcome in est.index:
+            r = est.loc[outcome]
+            item += (f" (estimate {r['estimate']:.{d}f}, 95% CI {r['lower']:.{d}f} to "
+                     f"{r['upper']:.{d}f})")
+        parts.append(item)
+    text = (f"Synthetic data only: the generator planted a multiplicative effect of "
+            f"{truth['theta']} on offending; {'; '.join(parts)}.")
+    if n_unmatched:
+        text += (" The true values are over all participants; the estimates are over the "
+                 "matched participants only.")
+    return text
 
 
 def disclosure_note(rules) -> str:

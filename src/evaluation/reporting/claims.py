@@ -20,7 +20,8 @@ def can_say(result: Mapping[str, Any]) -> list[str]:
     when ``headline`` is given: a file with no yes/no outcome has no per-100 statement),
     ``programme``, optional ``outcome`` ("reoffended"), ``outcome_noun`` ("reoffending"),
     ``n_treated``, ``n_comparison``, ``adjustment`` ("matching"), ``period`` (the follow-up,
-    "within the first 182 days"; default "within a year").
+    "within the first 182 days"; default "within a year"), ``interval_note`` (appended to
+    the per-100 sentences: e.g. that their interval is Holm-adjusted).
     """
     programme = result["programme"]
     outcome = result.get("outcome", "reoffended")
@@ -28,8 +29,9 @@ def can_say(result: Mapping[str, Any]) -> list[str]:
     out = []
     if "lower" in result or "headline" not in result:
         lower, upper = float(result["lower"]), float(result["upper"])
+        note = f" {result['interval_note']}" if result.get("interval_note") else ""
         out.append(per_hundred_sentence(lower, upper, float(result["estimate"]), outcome,
-                                        programme, period=period))
+                                        programme, period=period) + note)
     if "headline" in result:
         out.append(headline_claim(result["headline"], programme,
                                   result.get("outcome_noun", "reoffending")))
@@ -90,8 +92,9 @@ def cannot_say(result: Mapping[str, Any]) -> list[str]:
     out = []
     if per_100 and lower <= 0 <= upper:
         a, b = format_away([abs(lower), upper], 0.0, 0)
+        note = f" {result['interval_note']}" if result.get("interval_note") else ""
         out.append(f"That {programme} had no effect: the results are consistent with as many "
-                   f"as {a} fewer or {b} more people in 100 who {outcome}.")
+                   f"as {a} fewer or {b} more people in 100 who {outcome}.{note}")
     cause = (f"That {programme} caused the difference: the groups were made alike only on the "
              "characteristics the records hold, and may differ in others (such as motivation "
              "or support at home).")

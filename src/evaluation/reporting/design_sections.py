@@ -16,15 +16,25 @@ import numpy as np
 import pandas as pd
 
 from evaluation.cohort.attrition import flow_by_group
+from evaluation.reporting.attrition_text import (
+    attrition_sentence,
+    count_text,
+    withheld_attrition_sentence,
+)
 from evaluation.reporting.disclosure import SUPPRESSED, suppress_counts
 from evaluation.reporting.figures import love_plot, new_figure, overlap_plot
 from evaluation.reporting.html import Section, img_html, table_html
 from evaluation.reporting.labels import characteristic_labels
 from evaluation.reporting.numbers import count_phrase, format_number
 from evaluation.reporting.publish import publish_table
-from evaluation.reporting.sentences import attrition_sentence, balance_sentence
+from evaluation.reporting.sentences import balance_sentence
 from evaluation.reporting.style import save_figure
 from evaluation.reporting.tables import balance_before_after
+from evaluation.reporting.trials_table import (
+    WHAT_EACH_ANSWERS,
+    interval_comparison,
+    itt_pp_display,
+)
 
 if TYPE_CHECKING:
     from evaluation.reporting.programme_report import ProgrammeReport
@@ -107,23 +117,20 @@ def sequential_trials(report: ProgrammeReport) -> str:
         return ""
     trials = report.ev.design_summary["trials"]
     pp = report.ev.design_summary["per_protocol"]
+    censored = count_text(pp["n_censored_by_adoption"], report.rules.threshold)
     text = (f"Each scoring round is its own comparison ({format_number(trials['n_trials'])} "
             "rounds): people adopted in a round are compared with people scored in the same "
             "round and not adopted, followed from the scoring date. Someone not adopted can "
             "be a comparison again in a later round, so intervals allow for the same person "
             "appearing more than once. Intention to treat follows every comparison person to "
             "the end, even if they were adopted later; per protocol stops following them when "
-            f"they were adopted ({format_number(pp['n_censored_by_adoption'])} of "
-            f"{format_number(pp['n_comparison'])}) and gives more weight to similar people "
-            "who were not.")
-    shown = table.assign(measure=table["term"].map({"hazard_ratio": "hazard ratio",
-                                                    "risk_difference": "risk difference"}),
-                         analysis=table["analysis"].str.replace("_", " "))
-    body, _ = publish_table(shown[["analysis", "measure", "estimate", "lower", "upper",
-                                   "p_value", "n"]], "itt_per_protocol", rules=report.rules,
-                            tables_dir=report.tables_dir, estimates=True, events_col=None,
+            f"they were adopted ({censored} of {format_number(pp['n_comparison'])}) and gives "
+            "more weight to similar people who were not.")
+    body, _ = publish_table(itt_pp_display(table, report.rules), "itt_per_protocol",
+                            rules=report.rules, tables_dir=report.tables_dir,
                             caption="Intention to treat and per protocol (95% intervals)")
-    return f"<p>{html.escape(text)}</p>" + body
+    more = f"{WHAT_EACH_ANSWERS} {interval_comparison(table)}".strip()
+    return f"<p>{html.escape(text)}</p><p>{html.escape(more)}</p>" + body
 
 
 def protect_attrition(table: pd.DataFrame, groups: list[str], rules) -> pd.DataFrame:
@@ -154,10 +161,8 @@ def attrition(report: ProgrammeReport) -> Section:
                                     "comparison": "comparison (people)"},
                             caption="Attrition: people received, excluded by reason, analysed")
     if (shown["treated"] == SUPPRESSED).any():
-        sentence = (f"{format_number(counts['treated'])} programme participants were analysed; "
-                    "the number received and some numbers excluded are withheld (fewer than "
-                    f"{report.rules.threshold} people, or a figure from which such a number "
-                    "could be worked out).")
+        sentence = withheld_attrition_sentence(counts["treated"], "programme participants",
+                                               report.rules.threshold)
     else:
         sentence = attrition_sentence(flow, group="treated",
                                       people_phrase="programme participants",

@@ -7,6 +7,7 @@ import html
 
 import pandas as pd
 
+from evaluation.reporting.before_during_section import comparison_table
 from evaluation.reporting.figures import before_during_bars, new_figure
 from evaluation.reporting.html import Section, banner_text, img_html, table_html
 from evaluation.reporting.numbers import format_away, format_number
@@ -69,6 +70,7 @@ class IomBeforeAfterReport(ProgrammeReport):
         lines = [f'<p class="answer">{html.escape(answer_sentence(kind, self.programme_phrase))}'
                  "</p>", f"<p>{html.escape(numbers)}</p>", f"<p>{html.escape(sure)}</p>",
                  f"<p>{html.escape(what)}</p>"]
+        lines += [f"<p>{html.escape(self.estimand())}</p>"] * bool(self.estimand())
         return Section(html_text=('<div class="verdict" role="note" aria-label="Verdict">'
                                   + "".join(lines) + "</div>"))
 
@@ -99,6 +101,14 @@ class IomBeforeAfterReport(ProgrammeReport):
                 f"{published_iom_text()}; how IDIOM annualises is not published.")
         return Section(html_text=table_html(shown, "Before/during, as in the board papers")
                        + f"<p>{html.escape(note)}</p>")
+
+    def comparison_table(self) -> Section:
+        """One table: the published figure, the figure rebuilt from the records, the matched
+        comparison group over the same periods, the difference and the share of the drop the
+        comparison group shows too."""
+        from evaluation.reporting.board_summary import load_published
+
+        return comparison_table(self, load_published())
 
     def before_during_chart(self) -> Section:
         """Offences per person per year before and during, programme vs matched comparison."""

@@ -28,7 +28,13 @@ from evaluation.reporting.disclosure import DisclosureRules
 from evaluation.reporting.figures import new_figure
 from evaluation.reporting.figures.survival import tidy_km_axes, unit_ticks
 from evaluation.reporting.html import Section, img_html
-from evaluation.reporting.numbers import format_number, format_percent, horizon_phrase, join_words
+from evaluation.reporting.numbers import (
+    count_phrase,
+    format_number,
+    format_percent,
+    horizon_phrase,
+    join_words,
+)
 from evaluation.reporting.robustness_section import robustness_section
 from evaluation.reporting.sentences import (
     hazard_ratio_sentence,
@@ -38,6 +44,12 @@ from evaluation.reporting.sentences import (
     rmst_sentence,
 )
 from evaluation.reporting.style import apply_style, km_alt_text, save_figure
+from evaluation.reporting.summary_lines import (
+    ADJUSTED_LABEL,
+    n_comparisons,
+    per_hundred_claim,
+    reported_interval,
+)
 from evaluation.reporting.verdict import SMALL, OutcomeWords, build_verdict, group_numbers
 
 # headlines whose pair of numbers is the two groups' shares
@@ -164,34 +176,44 @@ class PersonFileReport:
                                   + "".join(lines) + "</div>"))
 
     def summary(self) -> Section:
-        """Plain-English summary in the Justice Data Lab's manner, one line per measure."""
-        w, p = self.words, self.programme_phrase
+        """Plain-English summary in the Justice Data Lab's manner, one line per measure;
+        secondary measures give their Holm-adjusted interval and p-value (``summary_lines``)."""
+        w, p, head = self.words, self.programme_phrase, self.spec.headline_measure
+        table = self.ev.estimates.set_index("outcome", drop=False)
+        n = n_comparisons(self.ev.estimates)
+
+        def shown(key: str) -> tuple[float, float, float, str]:
+            return (float(table.loc[key, "estimate"]),
+                    *reported_interval(table.loc[key], head, n))
+
         lines = []
-        ph = self.per_hundred()
-        if ph is not None:
-            lines.append(per_hundred_sentence(ph["lower"], ph["upper"], ph["difference"],
-                                              w.outcome_verb, p, period=self.period()))
-        if "frequency" in self.ev.details:
-            rr = self.ev.details["frequency"].set_index("term").loc["rate_ratio"]
+        if "reoffended_rd" in table.index:
+            e, lo, hi, note = shown("reoffended_rd")
+            lines.append(per_hundred_sentence(100 * lo, 100 * hi, 100 * e, w.outcome_verb, p,
+                                              period=self.period()) + note)
+        if "n_reoffences_rr" in table.index:
+            e, lo, hi, note = shown("n_reoffences_rr")
             per = f"per {self.unit.removesuffix('s')} at risk" if self.spec.exposure_col \
                 else "per person"
-            lines.append(rate_ratio_sentence(rr["estimate"], rr["lower"], rr["upper"], p,
-                                             unit_phrase=f"{w.count} {per}"))
-        if "cox" in self.ev.details:
-            hr = self.estimate("time_to_reoffence_hr")
-            lines.append(hazard_ratio_sentence(hr["estimate"], hr["lower"], hr["upper"], p,
-                                               outcome_phrase=w.event,
-                                               at_risk_phrase=f"had not yet had {w.event}"))
-            rm = self.estimate("rmst_diff")
-            lines.append(rmst_sentence(rm["lower"], rm["upper"], rm["estimate"], p,
-                                       horizon_days=self.spec.horizon,
+            lines.append(rate_ratio_sentence(e, lo, hi, p, unit_phrase=f"{w.count} {per}",
+                                             interval=ADJUSTED_LABEL if note else None) + note)
+        if "time_to_reoffence_hr" in table.index:
+            e, lo, hi, note = shown("time_to_reoffence_hr")
+            lines.append(hazard_ratio_sentence(e, lo, hi, p, outcome_phrase=w.event,
+                                               at_risk_phrase=f"had not yet had {w.event}",
+                                               interval=ADJUSTED_LABEL if note else None)
+                         + note)
+        if "rmst_diff" in table.index:
+            e, lo, hi, note = shown("rmst_diff")
+            lines.append(rmst_sentence(lo, hi, e, p, horizon_days=self.spec.horizon,
                                        free_phrase=f"free of {w.outcome}",
-                                       digits=0 if self.unit == "days" else 1, unit=self.unit))
-        head_text = (f"The pre-declared headline measure is the "
-                     f"{self.measure_label(self.spec.headline_measure)}; the other measures "
-                     "are secondary, and their p-values (how often a difference this large "
-                     "would arise by chance if the programme had no effect) are adjusted for "
-                     "making several comparisons (Holm's method).")
+                                       digits=0 if self.unit == "days" else 1, unit=self.unit)
+                         + note)
+        head_text = (f"The pre-declared headline measure is the {self.measure_label(head)}; "
+                     "the other measures are secondary: their intervals and p-values (how "
+                     "often a difference this large would arise by chance if the programme "
+                     f"had no effect) are adjusted for making {count_phrase(n, 'comparison')} "
+                     "(Holm's method).")
         n_text = (f"The comparison is between {format_number(self.n_treated)} people who "
                   f"received {p} and {format_number(self.n_comparison)} similar people who "
                   f"did not, chosen by {self.ev.design_summary['method']} on "
@@ -209,9 +231,8 @@ class PersonFileReport:
             "headline": {**self.ev.headline_result,
                          "label": self.measure_label(self.spec.headline_measure)},
             **e_value_inputs(self.ev)}
-        ph = self.per_hundred()
-        if ph is not None:
-            result.update(lower=ph["lower"], upper=ph["upper"], estimate=ph["difference"])
+        if "reoffended_rd" in set(self.ev.estimates["outcome"]):  # Holm-adjusted if secondary
+            result.update(per_hundred_claim(self.ev.estimates, self.spec.headline_measure))
         return result
 
     def can_and_cannot_say(self) -> Section:

@@ -21,6 +21,7 @@ from evaluation.estimators.binary import per_hundred
 from evaluation.outcomes.registry import measure
 from evaluation.reporting import appendix as appendix_section
 from evaluation.reporting import design_sections
+from evaluation.reporting.before_during_section import before_during_section
 from evaluation.reporting.claims import can_say, cannot_say
 from evaluation.reporting.disclosure import DisclosureRules, suppress_counts
 from evaluation.reporting.figures import new_figure
@@ -35,16 +36,15 @@ from evaluation.reporting.results_json import (
     write_json,
 )
 from evaluation.reporting.robustness_section import robustness_results, robustness_section
-from evaluation.reporting.sentences import (
-    change_sentence,
-    hazard_ratio_sentence,
-    per_hundred_sentence,
-    power_sentence,
-    rate_ratio_sentence,
-    rmst_sentence,
-)
+from evaluation.reporting.sentences import power_sentence
 from evaluation.reporting.style import apply_style, km_alt_text, save_figure
 from evaluation.reporting.subgroup_section import subgroup_results, subgroup_section
+from evaluation.reporting.summary_lines import (
+    estimand_sentence,
+    per_hundred_claim,
+    summary_lines,
+    summary_note,
+)
 from evaluation.reporting.verdict import build_verdict, headline_group_values
 
 GROUP_LABELS = {1: "programme", 0: "comparison"}
@@ -95,6 +95,12 @@ class ProgrammeReport:
         """(programme, comparison) values of the headline measure, for the verdict box."""
         return headline_group_values(self.config.headline, self.ev.details, self.per_hundred())
 
+    def estimand(self) -> str:
+        """Whom the estimates describe when some participants found no match ("" if none)."""
+        d = self.ev.design_summary
+        return estimand_sentence(int(d.get("n_treated_matched", self.n_treated)),
+                                 int(d.get("n_treated_unmatched", 0)), self.rules.threshold)
+
     def period(self) -> str:
         """"within the first year", "within the first 182 days": the outcome window."""
         return f"within {horizon_phrase(self.config.outcomes.window_days)}"
@@ -120,46 +126,28 @@ class ProgrammeReport:
         lines = [f'<p class="answer">{html.escape(v.answer)}</p>',
                  f"<p>{html.escape(v.numbers)}</p>", f"<p>{html.escape(v.sure)}</p>",
                  f"<p>{html.escape(what)}</p>"]
+        lines += [f"<p>{html.escape(self.estimand())}</p>"] * bool(self.estimand())
         return Section(html_text=('<div class="verdict" role="note" aria-label="Verdict">'
                                   + "".join(lines) + "</div>"))
 
     def summary(self) -> Section:
-        """Plain-English summary in the Justice Data Lab's manner, headline first."""
-        ph = self.per_hundred()
-        lines = [per_hundred_sentence(ph["lower"], ph["upper"], ph["difference"],
-                                      "were proven to have reoffended", self.programme_phrase,
-                                      period=self.period())]
-        freq = self.ev.details["frequency"].set_index("term")
-        rr = freq.loc["rate_ratio"]
-        lines.append(rate_ratio_sentence(rr["estimate"], rr["lower"], rr["upper"],
-                                         self.programme_phrase))
-        hr = self.estimate("time_to_reoffence_hr")
-        lines.append(hazard_ratio_sentence(hr["estimate"], hr["lower"], hr["upper"],
-                                           self.programme_phrase))
-        rm = self.estimate("rmst_diff")
-        lines.append(rmst_sentence(rm["lower"], rm["upper"], rm["estimate"],
-                                   self.programme_phrase,
-                                   horizon_days=self.config.outcomes.window_days))
-        cu = per_hundred(self.ev.details["custody"])  # the JDL custody rate (0411), secondary
-        lines.append(per_hundred_sentence(cu["lower"], cu["upper"], cu["difference"],
-                                          "were sentenced to custody for a proven reoffence",
-                                          self.programme_phrase, period=self.period()))
-        head = self.ev.headline
-        head_text = (f"The pre-declared headline measure is the {head['measures']}; the other "
-                     "measures are secondary, and their p-values (how often a difference this "
-                     "large would arise by chance if the programme had no effect) are adjusted "
-                     "for making several comparisons (Holm's method).")
+        """Plain-English summary in the Justice Data Lab's manner, headline first; secondary
+        measures give their Holm-adjusted intervals and p-values (``summary_lines``)."""
+        est = self.ev.estimates
+        lines = summary_lines(est, self.config.headline, self.programme_phrase, self.period(),
+                              self.config.outcomes.window_days)
         n_text = (f"The comparison is between {format_number(self.n_treated)} people who "
                   f"received {self.programme_phrase} and {format_number(self.n_comparison)} "
                   f"similar people who did not, chosen by "
-                  f"{self.ev.design_summary['method']} on their recorded history.")
+                  f"{self.ev.design_summary['method']} on their recorded history. "
+                  f"{self.estimand()}").strip()
         body = "\n".join(f"- {line}" for line in lines)
-        return Section(f"## Summary\n\n{n_text}\n\n{body}\n\n{head_text}")
+        return Section(f"## Summary\n\n{n_text}\n\n{body}\n\n"
+                       f"{summary_note(est, self.config.headline)}")
 
     def claim_inputs(self) -> dict[str, Any]:
         """The result dict ``can_say``/``cannot_say`` read (per 100, window, sizes, E-value)."""
-        ph = self.per_hundred()
-        result = {"lower": ph["lower"], "upper": ph["upper"], "estimate": ph["difference"],
+        result = {**per_hundred_claim(self.ev.estimates, self.config.headline),
                   "programme": self.programme_phrase, "outcome": "were proven to have reoffended",
                   "n_treated": self.n_treated, "n_comparison": self.n_comparison,
                   "adjustment": self.ev.design_summary["method"], "period": self.period(),
@@ -256,41 +244,8 @@ class ProgrammeReport:
             "valid early answers rather than biased rates.</p>" + body))
 
     def before_during(self) -> Section | None:
-        """IOM: the IDIOM-style before/during table, then what the comparison group changes."""
-        bd = self.ev.before_during
-        if not bd:
-            return None  # only IOM reports have a before/during section: show nothing
-        idiom = bd["idiom_table"].iloc[0]
-        naive = change_sentence(idiom["offences_pre_per_person"],
-                                idiom["offences_during_per_person"],
-                                "Among all programme participants, proven offences per person "
-                                "per year", digits=1, value_digits=2)
-        did = bd["did"].set_index("term")
-        share = did.loc["comparison_share"] if "comparison_share" in did.index else None
-        comp = did.loc["change_comparison"]
-        comp_before = float(did.loc["before_comparison", "estimate"])
-        comp_text = change_sentence(comp_before, comp_before + comp["estimate"],
-                                    "In the matched comparison group, who were not managed, "
-                                    "proven offences per person per year",
-                                    digits=1, value_digits=2)
-        text = (f"## Before and during: the published figure and what a comparison group "
-                f"changes\n\n{naive} {comp_text}")
-        if share is not None and np.isfinite(share["estimate"]):
-            text += (f" About {format_percent(min(max(share['estimate'], 0), 9.99))} of the "
-                     "programme group's drop is matched by the comparison group's drop: "
-                     "regression to the mean (people are selected at a peak) and the general "
-                     "trend, not the programme.")
-        d = did.loc["did"]
-        text += (f" The difference-in-differences estimate of the programme's effect is "
-                 f"{format_number(d['estimate'], 2)} offences per person per year "
-                 f"(95% CI {format_number(d['lower'], 2)} to {format_number(d['upper'], 2)}).")
-        for name, key in (("before_during_idiom", "idiom_table"),
-                          ("before_during_by_group", "by_group")):
-            publish_table(bd[key], name, rules=self.rules, tables_dir=self.tables_dir,
-                          count_cols=["people"])
-        publish_table(bd["did"], "difference_in_differences", rules=self.rules,
-                      tables_dir=self.tables_dir, estimates=True, events_col=None)
-        return Section(text)
+        """IOM: the IDIOM-style before/during change, then what the comparison group changes."""
+        return before_during_section(self)
 
     def caveats(self) -> Section:
         items = [

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from evaluation.reporting.attrition_text import attrition_sentence  # noqa: F401 (moved)
 from evaluation.reporting.numbers import (
     check_interval,
     check_significance,
@@ -142,12 +142,12 @@ def rmst_sentence(
 
 
 def _ratio_sentence(estimate: float, lower: float, upper: float, lead: str, label: str,
-                    level: int, digits: int) -> str:
+                    level: int, digits: int, interval: str | None = None) -> str:
     check_interval(lower, upper, estimate)
     if lower <= 0:
         raise ValueError(f"a {label} and its limits must be > 0, got [{lower}, {upper}]")
     est, lo, hi = format_away([estimate, lower, upper], 1.0, 2)
-    stats = f"({label} {est}, {level}% confidence interval {lo} to {hi})"
+    stats = f"({label} {est}, {interval or f'{level}% confidence interval'} {lo} to {hi})"
     pct = [100 * (1 - upper), 100 * (1 - lower), 100 * (lower - 1), 100 * (upper - 1)]
     if upper < 1 or lower > 1:
         near, far = (pct[0], pct[1]) if upper < 1 else (pct[2], pct[3])
@@ -174,12 +174,14 @@ def hazard_ratio_sentence(
     level: int = 95,
     digits: int = 0,
     at_risk_phrase: str = "had not yet reoffended",
+    interval: str | None = None,
 ) -> str:
-    """Cox hazard ratio (programme vs comparison) as a change in the moment-to-moment chance."""
+    """Cox hazard ratio (programme vs comparison) as a change in the moment-to-moment chance;
+    ``interval`` names another interval ("Holm-adjusted confidence interval")."""
     lead = (f"Among people who {at_risk_phrase}, for those who received {programme_phrase}"
             f" compared with similar people who did not, the chance of {outcome_phrase} at any "
             "point in the follow-up")
-    return _ratio_sentence(hr, lower, upper, lead, "hazard ratio", level, digits)
+    return _ratio_sentence(hr, lower, upper, lead, "hazard ratio", level, digits, interval)
 
 
 def rate_ratio_sentence(
@@ -190,11 +192,12 @@ def rate_ratio_sentence(
     unit_phrase: str = "proven reoffences per person",
     level: int = 95,
     digits: int = 0,
+    interval: str | None = None,
 ) -> str:
     """Count-model rate ratio (programme vs comparison) as a percentage change."""
     lead = (f"For people who received {programme_phrase}, compared with similar people who did "
             f"not, the number of {unit_phrase}")
-    return _ratio_sentence(ratio, lower, upper, lead, "rate ratio", level, digits)
+    return _ratio_sentence(ratio, lower, upper, lead, "rate ratio", level, digits, interval)
 
 
 def change_sentence(before: float, after: float, subject: str, digits: int = 1,
@@ -309,65 +312,3 @@ def power_sentence(
         f"number per 100 who {outcome_phrase} {period} (at the {format_percent(alpha, 0)} "
         "significance level); smaller real differences could go undetected."
     )
-
-
-def attrition_sentence(
-    ledger: pd.DataFrame,
-    group: str | None = None,
-    people_phrase: str = "people",
-    threshold: int | None = 10,
-) -> str:
-    """From ``Attrition.table()``: how many were received, analysed and excluded, and why.
-
-    Counts pass the disclosure rules (``threshold``; None to switch off): small ones read
-    "fewer than 10", and secondary suppression keeps them from being recovered by subtraction
-    ("a withheld number"); the excluded total is then not given.
-    """
-    from evaluation.reporting.disclosure import suppression_pattern
-
-    needed = ["stage", "reason", "group", "n_before", "n_excluded"]
-    missing = [c for c in needed if c not in ledger.columns]
-    if missing:
-        raise ValueError(f"column(s) {missing} not in the ledger; pass Attrition.table()")
-    t = ledger if group is None else ledger[ledger["group"] == group]
-    if t.empty:
-        raise ValueError(f"no ledger rows for group {group!r}; groups are "
-                         f"{sorted(ledger['group'].unique())}")
-    if t["group"].nunique() > 1:
-        raise ValueError(f"the ledger has groups {sorted(t['group'].unique())}; choose one")
-    received = int(t.loc[t["reason"] == "received", "n_before"].sum())
-    excl = t[t["n_excluded"] > 0].groupby("reason", sort=False)["n_excluded"].sum()
-    analysed = received - int(excl.sum())
-    if analysed < 0:
-        raise ValueError(f"the ledger excludes {int(excl.sum())} but received only {received}")
-
-    cells = pd.DataFrame([[*excl.to_numpy(), analysed, received]],
-                         columns=[*range(len(excl)), "analysed", "received"])
-    if threshold is None:
-        status = pd.Series("", index=cells.columns)
-    else:
-        status = suppression_pattern(cells, list(cells.columns[:-1]), threshold,
-                                     total_col="received").iloc[0]
-
-    def show(col: Any, value: int) -> str:
-        if status[col] == "primary":
-            return f"fewer than {threshold}"
-        if status[col] == "secondary":
-            return "a withheld number"
-        return format_number(value)
-
-    head = f"Of {show('received', received)} {people_phrase}"
-    if received == 0:
-        return f"No {people_phrase} were received."
-    if excl.empty:
-        return f"{head}, all were analysed; none was excluded."
-    hidden = (status != "").any()
-    parts = [f"{reason}: {show(i, int(v))}" for i, (reason, v) in enumerate(excl.items())]
-    n_excl = int(excl.sum())
-    if hidden:
-        excluded = "the others were excluded"
-    else:
-        excluded = f"{format_number(n_excl)} {'was' if n_excl == 1 else 'were'} excluded"
-    verb = "was" if analysed == 1 and status["analysed"] == "" else "were"
-    return (f"{head}, {show('analysed', analysed)} {verb} analysed; {excluded} "
-            f"({'; '.join(parts)}).")

@@ -33,6 +33,9 @@ HOW = {
     "risk_difference": "risk_with - risk_without",
     "risk_ratio": "risk_with / risk_without",
     "rate_ratio": "total proven reoffences with / without, same people and window",
+    "reoffences_per_100_diff": "the JDL frequency: 100 x (mean proven reoffences with - "
+                               "without) per treated person whose read-out is complete, same "
+                               "window as risk_with",
     "n_treated": "episodes whose potential outcomes define the ATT",
 }
 
@@ -86,4 +89,7 @@ def att_truth(pop: Population, hist_with: History, hist_without: History, pid: n
                risk_ratio=r1 / r0 if r0 > 0 else float("nan"))
     tot0 = counts["without"].sum()
     res["rate_ratio"] = float(counts["with"].sum() / tot0) if tot0 else float("nan")
+    res["reoffences_per_100_diff"] = (
+        float(100 * (counts["with"].mean() - counts["without"].mean())) if n_full
+        else float("nan"))
     return res
