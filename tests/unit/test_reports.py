@@ -188,7 +188,14 @@ def test_verdict_box_leads_with_the_headline(report) -> None:
     assert html.startswith('<div class="verdict"')
     assert measure(report.config.headline).measures in html
     ph = report.per_hundred()
-    assert f"{ph['treated']:.0f} in 100 of the {report.n_treated:,} people" in html
+    # the pair of numbers names the headline's own people: for a rate, those with a complete
+    # read-out, not everyone analysed
+    n = int(report.estimate("reoffended_rd")["n_treated"])  # the shares' own people
+    assert f"{ph['treated']:.0f} in 100 of the {n:,} people" in html
+    complete = report.ev.analysis["eligible_for_readout"].astype(bool)
+    assert n == int((complete & (report.ev.analysis["treated"] == 1)).sum())
+    if n != report.n_treated:
+        assert f"of the {report.n_treated:,} people" not in html
 
 
 def test_board_summary_row(report, tmp_path) -> None:
@@ -229,3 +236,16 @@ def test_board_summary_is_not_rewritten_when_nothing_changed(report) -> None:
     again.write_text(again.read_text() + "<!-- stale -->")
     write_board_summary(report.output_dir.parent, ["princes_trust"], pdf=False)
     assert "stale" not in again.read_text()  # different content: written
+
+
+def test_verdict_numbers_count_the_people_of_the_measure_shown(report) -> None:
+    # the rate is over people with a complete read-out; naming everyone analysed beside it
+    # would misstate the base of "N in 100" (found on the IOM report: 1,923 against 2,181)
+    rows = report.ev.estimates.set_index("outcome")
+    assert (rows.loc["reoffended_rd", "n_treated"], rows.loc["reoffended_rd", "n_comparison"]) \
+        == report.headline_group_sizes()
+    assert report.headline_group_sizes() == (
+        int(((report.ev.analysis["treated"] == 1)
+             & report.ev.analysis["eligible_for_readout"].astype(bool)).sum()),
+        int(((report.ev.analysis["treated"] == 0)
+             & report.ev.analysis["eligible_for_readout"].astype(bool)).sum()))

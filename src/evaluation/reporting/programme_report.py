@@ -95,6 +95,15 @@ class ProgrammeReport:
         """(programme, comparison) values of the headline measure, for the verdict box."""
         return headline_group_values(self.config.headline, self.ev.details, self.per_hundred())
 
+    def headline_group_sizes(self) -> tuple[int, int]:
+        """The people behind the verdict's pair of numbers: those of the measure shown (a rate
+        or a frequency counts only people with a complete read-out, not everyone analysed)."""
+        key = self.config.headline
+        shown = key if key in ("n_reoffences_diff", "cost_diff", "rmst_diff") else (
+            "n_reoffences_diff" if key == "n_reoffences_rr" else "reoffended_rd")
+        row = self.estimate(shown)
+        return int(row["n_treated"]), int(row["n_comparison"])
+
     def estimand(self) -> str:
         """Whom the estimates describe when some participants found no match ("" if none)."""
         d = self.ev.design_summary
@@ -119,7 +128,7 @@ class ProgrammeReport:
         v = build_verdict(key, measure(key).measures, float(head["estimate"]),
                           float(head["lower"]), float(head["upper"]), measure(key).null,
                           self.programme_phrase, treated, comparison,
-                          self.period(), self.n_treated, self.n_comparison)
+                          self.period(), *self.headline_group_sizes())
         what = (f"What was evaluated: whether {self.programme_phrase} reduced proven "
                 f"reoffending, compared with similar people chosen by "
                 f"{self.ev.design_summary['method']} on their recorded history.")
