@@ -67,7 +67,10 @@ def _dictionary(args: argparse.Namespace) -> int:
     from evaluation.data.dictionary import data_dictionary_markdown
 
     text = data_dictionary_markdown()
-    Path(args.out).write_text(text) if args.out else print(text)
+    if args.out:
+        Path(args.out).write_text(text)
+    else:
+        print(text)
     return 0
 
 
