@@ -171,12 +171,17 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20261202)
     ap.add_argument("--steps", nargs="*", default=list(STEPS))
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "model_steps.json"))
+    ap.add_argument("--merge", action="store_true",
+                    help="replace only the steps run in an existing --out (same --n and --seed); "
+                         "each step keeps the date of its own run")
     args = ap.parse_args()
 
     df = make_data(args.n, args.seed)
     results = {}
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     for name in args.steps:
         ours, bare, what = STEPS[name]
+        load = round(os.getloadavg()[0], 1)
         times = {"ours": [], "bare": []}
         agreement = None
         for rep in range(args.repeats):
@@ -190,30 +195,40 @@ def main() -> None:
             # an element-wise relative difference meaningless)
             agreement = float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
         med = {k: statistics.median(v) for k, v in times.items()}
-        results[name] = {"what": what, "seconds_ours": times["ours"],
+        results[name] = {"what": what, "date": now, "load_average_1min_at_start": load,
+                         "seconds_ours": times["ours"],
                          "seconds_bare": times["bare"], "median_ours": med["ours"],
                          "median_bare": med["bare"],
                          "ratio_ours_to_bare": round(med["ours"] / med["bare"], 3),
                          "max_difference_relative_to_max": agreement}
         print(f"{name}: ours {med['ours']:.2f} s, bare {med['bare']:.2f} s, "
               f"ratio {med['ours'] / med['bare']:.2f}, agree to {agreement:.1e}", flush=True)
-    out = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "n_rows": args.n,
+    out = {"date": now, "n_rows": args.n,
            "n_events": int(df["event"].sum()), "n_unique_times": int(df["duration_days"].nunique()),
            "repeats": args.repeats, "seed": args.seed, "machine": machine(), "steps": results}
+    if args.merge and Path(args.out).exists():
+        old = json.loads(Path(args.out).read_text())
+        if (old["n_rows"], old["seed"]) != (args.n, args.seed):
+            raise SystemExit(f"--merge: {args.out} is for n={old['n_rows']}, seed={old['seed']}")
+        for r in old["steps"].values():
+            r.setdefault("date", old["date"])
+        out["steps"] = {**old["steps"], **results}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
     print(f"written {args.out}\n\n{markdown(out)}")
 
 
 def markdown(out: dict) -> str:
-    """The table for benchmarks/README.md."""
+    """The table for benchmarks/README.md (each step dated: ``--merge`` reruns some steps only)."""
     lines = [f"{out['n_rows']:,} rows, {out['n_events']:,} events, {out['n_unique_times']} distinct "
-             f"times; medians of {out['repeats']}, paired in one run; {out['date']}; "
+             f"times; medians of {out['repeats']}, paired in one run; "
              f"{out['machine']['cpu']}, {out['machine']['cores']} cores.", "",
-             "| step | ours (s) | bare library call (s) | ours / bare | max difference / max |",
-             "|---|---|---|---|---|"]
+             "| step | run (UTC) | ours (s) | bare library call (s) | ours / bare "
+             "| max difference / max |",
+             "|---|---|---|---|---|---|"]
     for name, r in out["steps"].items():
-        lines.append(f"| {name} ({r['what']}) | {r['median_ours']:.2f} | {r['median_bare']:.2f} "
+        lines.append(f"| {name} ({r['what']}) | {r.get('date', out['date'])} "
+                     f"| {r['median_ours']:.2f} | {r['median_bare']:.2f} "
                      f"| {r['ratio_ours_to_bare']:.2f} | {r['max_difference_relative_to_max']:.0e} |")
     return "\n".join(lines)
 
