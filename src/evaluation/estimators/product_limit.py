@@ -13,11 +13,13 @@ x_i(t) = w_i u_i once i has left (u_i = U_i at their own time) and -A(t) w_i whi
 within a cluster c: B_c(t) - A(t) W_c(t), with W_c the cluster's weight still at risk and B_c the
 summed w u of members already out, so sum_c (B_c - A W_c)^2 = SBB - 2 A SBW + A^2 SWW, three
 totals that change only when someone leaves. Sorting once by (cluster, group, time) gives every
-person the cluster weight leaving after them and the w u of members out before them; each
+person the cluster weight leaving after them and the w u of members out before them (from the
+next and previous rows for small matched sets, cumulative sums for bigger clusters); each
 person's changes to the three totals are then added up per (group, time) and cumulated. A
 cluster is a cluster value within one group (matched sets span the groups; each curve has its
-own). When every such cluster is one person the sort is skipped (the totals change by -w^2, 0 and
-(w u)^2).
+own). With no clusters, or only one-person ones, the totals change by -w^2, 0 and (w u)^2 and
+need no order. The people are taken in chunks of whole clusters that fit the processor's cache.
+Checked against the person x time definition (tests/unit/test_kaplan_meier_ij.py).
 """
 
 from __future__ import annotations
@@ -108,8 +110,8 @@ def robust_var_survival(
     """IJ variance of S on the grid (groups x times), summed within clusters of each group
     (each person their own cluster when ``cluster`` is None).
 
-    People are taken ``chunk`` at a time (whole clusters), so the dozen passes over them stay in
-    the processor's cache: at a million rows this halves the time."""
+    People are taken about ``chunk`` at a time (whole clusters), so the dozen passes over them
+    stay in the processor's cache (at a million rows about a third faster than whole arrays)."""
     n_groups, n_t = grid.at_risk.shape
     size = n_groups * n_t
     key = grid.key
