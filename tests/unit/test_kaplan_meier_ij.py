@@ -129,6 +129,9 @@ def test_sorted_codes_is_sorted_factorize():
         np.array([0, 1, 1, 0]),
         np.array([-2, 40, -2]),
         np.array([10**12, 1]),
+        np.array([3.0, 1.0, 3.0, 0.0]),
+        np.array([2.5, 1.0, 2.5]),
+        np.array([1e300, 1.0]),
         np.array(["b", "a", "b"], dtype=object),
     ):
         codes, uniques = sorted_codes(values)

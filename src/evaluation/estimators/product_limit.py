@@ -49,8 +49,15 @@ class KMGrid:
 def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize(values, sort=True)``: codes 0.. and the sorted distinct values.
 
-    Integers in a range no wider than the data are coded by offset (no hashing, no sort)."""
+    Integers in a range no wider than the data are coded by offset (no hashing, no sort), and so
+    are floats that are all whole numbers (durations in days)."""
     v = np.asarray(values)
+    if v.dtype.kind == "f" and len(v):
+        with np.errstate(invalid="ignore"):  # NaN or huge values: not whole, hashed below
+            whole = v.astype(np.int64)
+        if np.array_equal(whole, v):
+            codes, uniques = sorted_codes(whole)
+            return codes, uniques.astype(v.dtype)
     if v.dtype.kind in "iu" and len(v):
         low, high = int(v.min()), int(v.max())
         if high - low < 2 * len(v):
@@ -73,7 +80,7 @@ def km_grid(
     influence: bool = True,
 ) -> KMGrid:
     """Product-limit sums per (group, time); ``group`` codes 0..n_groups-1, or None for one."""
-    index, times = pd.factorize(t, sort=True)  # np.unique's output, by hashing (no sort)
+    index, times = sorted_codes(t)  # np.unique's output, without a sort
     n_t = len(times)
     key = index if group is None else group * n_t + index
     size = n_groups * n_t
@@ -101,7 +108,7 @@ def km_grid(
 
 def person_u(grid: KMGrid, key: np.ndarray, e: np.ndarray) -> np.ndarray:
     """U_i once person i has left: 1/(Y-D) - A at their time if an event, -A if censored."""
-    return np.where(e > 0, grid.u_event[key], -grid.cum_a.ravel()[key])
+    return np.where(e > 0, grid.u_event[key], np.negative(grid.cum_a.ravel())[key])
 
 
 def robust_var_survival(
