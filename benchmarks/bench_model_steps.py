@@ -1,7 +1,7 @@
 """Benchmark: each wrapped model step against the bare library call it wraps, at 1,000,000 rows.
 
 Steps (issue 12, item 3), each timed paired in one run (ours and the bare call alternate, the
-order swapped every repeat), medians of ``--repeats``:
+order swapped every repeat, after one untimed call of each), medians of ``--repeats``:
 - Cox (Efron ties, 12 terms: the treatment and 11 covariates), model-based variance:
   ``cox_effect`` against ``lifelines.CoxPHFitter().fit``;
 - the same with weights and cluster-robust SEs (matched sets of 2): ``cox_effect(weights_col=,
@@ -171,14 +171,23 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20261202)
     ap.add_argument("--steps", nargs="*", default=list(STEPS))
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "model_steps.json"))
+    ap.add_argument("--no-warm-up", dest="warm_up", action="store_false",
+                    help="skip the untimed first call of each (before 2026-12-03 there was none)")
+    ap.add_argument("--merge", action="store_true",
+                    help="replace only the steps run in an existing --out (same --n and --seed); "
+                         "each step keeps the date of its own run")
     args = ap.parse_args()
 
     df = make_data(args.n, args.seed)
     results = {}
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     for name in args.steps:
         ours, bare, what = STEPS[name]
+        load = round(os.getloadavg()[0], 1)
         times = {"ours": [], "bare": []}
         agreement = None
+        if args.warm_up:  # imports and first allocations are not the step's cost
+            ours(df), bare(df)
         for rep in range(args.repeats):
             order = ("ours", "bare") if rep % 2 == 0 else ("bare", "ours")
             values = {}
@@ -190,30 +199,43 @@ def main() -> None:
             # an element-wise relative difference meaningless)
             agreement = float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
         med = {k: statistics.median(v) for k, v in times.items()}
-        results[name] = {"what": what, "seconds_ours": times["ours"],
+        results[name] = {"what": what, "date": now, "load_average_1min_at_start": load,
+                         "warm_up_call": args.warm_up, "repeats": args.repeats,
+                         "seconds_ours": times["ours"],
                          "seconds_bare": times["bare"], "median_ours": med["ours"],
                          "median_bare": med["bare"],
                          "ratio_ours_to_bare": round(med["ours"] / med["bare"], 3),
                          "max_difference_relative_to_max": agreement}
         print(f"{name}: ours {med['ours']:.2f} s, bare {med['bare']:.2f} s, "
               f"ratio {med['ours'] / med['bare']:.2f}, agree to {agreement:.1e}", flush=True)
-    out = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "n_rows": args.n,
+    out = {"date": now, "n_rows": args.n,
            "n_events": int(df["event"].sum()), "n_unique_times": int(df["duration_days"].nunique()),
            "repeats": args.repeats, "seed": args.seed, "machine": machine(), "steps": results}
+    if args.merge and Path(args.out).exists():
+        old = json.loads(Path(args.out).read_text())
+        if (old["n_rows"], old["seed"]) != (args.n, args.seed):
+            raise SystemExit(f"--merge: {args.out} is for n={old['n_rows']}, seed={old['seed']}")
+        for r in old["steps"].values():
+            r.setdefault("date", old["date"])
+            r.setdefault("repeats", old["repeats"])
+        out["steps"] = {**old["steps"], **results}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
     print(f"written {args.out}\n\n{markdown(out)}")
 
 
 def markdown(out: dict) -> str:
-    """The table for benchmarks/README.md."""
+    """The table for benchmarks/README.md (each step dated: ``--merge`` reruns some steps only)."""
     lines = [f"{out['n_rows']:,} rows, {out['n_events']:,} events, {out['n_unique_times']} distinct "
-             f"times; medians of {out['repeats']}, paired in one run; {out['date']}; "
+             f"times; medians of each step's repeats, paired in one run; "
              f"{out['machine']['cpu']}, {out['machine']['cores']} cores.", "",
-             "| step | ours (s) | bare library call (s) | ours / bare | max difference / max |",
-             "|---|---|---|---|---|"]
+             "| step | run (UTC), repeats | ours (s) | bare library call (s) | ours / bare "
+             "| max difference / max |",
+             "|---|---|---|---|---|---|"]
     for name, r in out["steps"].items():
-        lines.append(f"| {name} ({r['what']}) | {r['median_ours']:.2f} | {r['median_bare']:.2f} "
+        lines.append(f"| {name} ({r['what']}) | {r.get('date', out['date'])}, "
+                     f"{r.get('repeats', out['repeats'])} "
+                     f"| {r['median_ours']:.2f} | {r['median_bare']:.2f} "
                      f"| {r['ratio_ours_to_bare']:.2f} | {r['max_difference_relative_to_max']:.0e} |")
     return "\n".join(lines)
 

@@ -63,3 +63,16 @@ def test_fine_gray_without_competing_events_is_breslow_cox():
         lo, hi = (mid, hi) if score(mid) > 0 else (lo, mid)
     assert fit["estimate"].iloc[0] == pytest.approx(lo, abs=1e-8)
     assert fit["hazard_ratio"].iloc[0] == pytest.approx(np.exp(lo), rel=1e-7)
+
+
+def test_bad_columns_are_named_by_both_estimators():
+    # one check (estimators.common.finite_column) for cumulative_incidence and fine_gray
+    df = pd.DataFrame({"t": [1, 2, 3, 4], "s": [1, 2, 0, 1], "treated": [1, 0, 1, 0]})
+    for fit in (lambda d, **kw: cumulative_incidence(d, duration_col="t", event_col="s", **kw),
+                lambda d, **kw: fine_gray(d, duration_col="t", event_col="s", **kw)):
+        with pytest.raises(KeyError, match="duration column 't' is not in the frame"):
+            fit(df.drop(columns="t"), treatment_col="treated")
+        with pytest.raises(ValueError, match="event column 's' has missing or non-numeric"):
+            fit(df.assign(s=["1", "x", "0", "1"]), treatment_col="treated")
+        with pytest.raises(KeyError, match="column 'arm' is not in the frame"):
+            fit(df, treatment_col="arm")

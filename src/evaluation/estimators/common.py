@@ -25,7 +25,7 @@ from evaluation.frames import (
 
 __all__ = [
     "RESULT_COLUMNS", "binary_array", "check_columns", "cluster_codes", "cluster_sums",
-    "durations", "fit_glm", "glm_cov_args", "p_value", "regression_design", "result_row", "rows_text",
+    "durations", "finite_column", "fit_glm", "glm_cov_args", "p_value", "regression_design", "result_row", "rows_text",
     "sandwich", "survival_inputs", "treatment_values", "variance_label", "weight_array",
     "z_value",
 ]
@@ -111,6 +111,17 @@ def durations(df: pd.DataFrame, col: str) -> np.ndarray:
         raise ValueError(f"duration column {col!r} must be finite and >= 0; "
                          f"rows {rows_text(bad)} are not")
     return t
+
+
+def finite_column(df: pd.DataFrame, col: str, role: str) -> np.ndarray:
+    """A numeric column as floats: KeyError if it is absent, ValueError if any value is missing
+    or not a number (the competing-risks and Fine-Gray inputs)."""
+    if col not in df.columns:
+        raise KeyError(f"{role} column {col!r} is not in the frame")
+    x = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{role} column {col!r} has missing or non-numeric values")
+    return x
 
 
 def survival_inputs(df: pd.DataFrame, *, duration_col: str, event_col: str,

@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .common import finite_column
+
 RESULT_COLUMNS = ["term", "estimate", "std_error", "lower", "upper", "p_value", "method", "n"]
 COMPETING_CODES = {"death": 2, "custody": 3}
 
@@ -52,15 +54,6 @@ def competing_status(outcomes: pd.DataFrame, *, event_col: str = "event",
             raise ValueError("competing codes must differ from 0 (censored) and 1 (reoffence)")
         status = np.where((event == 0) & (reason == name), code, status)
     return status
-
-
-def _column(df: pd.DataFrame, col: str, role: str) -> np.ndarray:
-    if col not in df.columns:
-        raise KeyError(f"{role} column {col!r} is not in the frame")
-    x = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{role} column {col!r} has missing or non-numeric values")
-    return x
 
 
 def _gray_cif(t: np.ndarray, cause: np.ndarray, code: int) -> tuple[np.ndarray, ...]:
@@ -163,11 +156,11 @@ def cumulative_incidence(df: pd.DataFrame, *, duration_col: str, event_col: str,
     Returns one row per group x cause x time (``times``, or every distinct time): the tidy
     columns plus group, cause, time; estimates are step values at the last time <= ``time``.
     """
-    t = _column(df, duration_col, "duration")
-    cause = _column(df, event_col, "event").astype(int)
+    t = finite_column(df, duration_col, "duration")
+    cause = finite_column(df, event_col, "event").astype(int)
     if np.any(t < 0):
         raise ValueError(f"duration column {duration_col!r} has negative values")
-    w = np.ones(len(df)) if weights_col is None else _column(df, weights_col, "weights")
+    w = np.ones(len(df)) if weights_col is None else finite_column(df, weights_col, "weights")
     if np.any(w < 0):
         raise ValueError(f"weights column {weights_col!r} has negative values")
     if variance is None:
@@ -179,7 +172,7 @@ def cumulative_incidence(df: pd.DataFrame, *, duration_col: str, event_col: str,
     codes = (np.arange(len(df)) if cluster_col is None
              else pd.factorize(df[cluster_col], sort=True)[0])
     groups = (np.zeros(len(df), dtype=int) if treatment_col is None
-              else _column(df, treatment_col, "treatment").astype(int))
+              else finite_column(df, treatment_col, "treatment").astype(int))
     causes = sorted(int(c) for c in np.unique(cause) if c != censor_code)
     cause = np.where(cause == censor_code, 0, cause)
     z = stats.norm.ppf(1 - alpha / 2)
@@ -219,11 +212,11 @@ def cif_difference(df: pd.DataFrame, *, duration_col: str, event_col: str, times
     summed within ``cluster_col`` before squaring, so a matched set that spans both groups
     contributes its covariance (as R survfit's influence arrays summed by cluster).
     """
-    t = _column(df, duration_col, "duration")
-    status = _column(df, event_col, "event").astype(int)
+    t = finite_column(df, duration_col, "duration")
+    status = finite_column(df, event_col, "event").astype(int)
     status = np.where(status == censor_code, 0, status)
-    w = np.ones(len(df)) if weights_col is None else _column(df, weights_col, "weights")
-    g = _column(df, treatment_col, "treatment").astype(int)
+    w = np.ones(len(df)) if weights_col is None else finite_column(df, weights_col, "weights")
+    g = finite_column(df, treatment_col, "treatment").astype(int)
     codes = (np.arange(len(df)) if cluster_col is None
              else pd.factorize(df[cluster_col], sort=True)[0])
     at = np.asarray(times, dtype=float)
@@ -325,10 +318,10 @@ def gray_test(df: pd.DataFrame, *, duration_col: str, event_col: str,
 
     Ported from cmprsk ``crstm`` (unstratified), so the statistic equals ``cuminc``'s "Tests".
     """
-    t = _column(df, duration_col, "duration")
-    status = _column(df, event_col, "event").astype(int)
+    t = finite_column(df, duration_col, "duration")
+    status = finite_column(df, event_col, "event").astype(int)
     m = np.where(status == censor_code, 0, np.where(status == cause, 1, 2))
-    levels, ig = np.unique(_column(df, treatment_col, "treatment"), return_inverse=True)
+    levels, ig = np.unique(finite_column(df, treatment_col, "treatment"), return_inverse=True)
     order = np.argsort(t, kind="stable")
     sc, v = _gray_scores(t[order], m[order], ig[order], len(levels), rho)
     stat = float(sc @ np.linalg.solve(v, sc))

@@ -21,14 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-
-def _column(df: pd.DataFrame, col: str, role: str) -> np.ndarray:
-    if col not in df.columns:
-        raise KeyError(f"{role} column {col!r} is not in the frame")
-    x = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{role} column {col!r} has missing or non-numeric values")
-    return x
+from .common import finite_column
 
 
 class _FGData:
@@ -111,12 +104,12 @@ def fine_gray(df: pd.DataFrame, *, duration_col: str, event_col: str,
     Returns tidy rows on the log scale (estimate = log sHR) with ``hazard_ratio`` columns.
     """
     cols = [treatment_col, *covariates]
-    t = _column(df, duration_col, "duration")
-    status = _column(df, event_col, "event").astype(int)
+    t = finite_column(df, duration_col, "duration")
+    status = finite_column(df, event_col, "event").astype(int)
     status = np.where(status == censor_code, 0, status)
     if not np.any(status == failcode):
         raise ValueError(f"no event with code {failcode} in {event_col!r}")
-    x = np.column_stack([_column(df, c, "covariate") for c in cols])
+    x = np.column_stack([finite_column(df, c, "covariate") for c in cols])
     data = _FGData(t, status, x, failcode)
     beta = np.zeros(len(cols))
     loglik, score, info, *_ = data.pieces(beta)

@@ -20,9 +20,8 @@ Variance:
 Intervals: log-log (lifelines' default, "exponential Greenwood"; R's default is "log") or log, from
 Var(log S) = Var S / S^2, with R survfit's formulas.
 
-The sum over clusters is done without a person x time matrix: each cluster's sum is
-B_c(t) - A(t) W_c(t), where W_c(t) is the weight still at risk and B_c(t) the weighted influence of
-members already out, so sum_c (B_c - A W_c)^2 expands into three totals updated as people leave.
+The sums are computed for all groups in one pass, and the sum over clusters without a person x
+time matrix (``product_limit``).
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ import pandas as pd
 from lifelines import KaplanMeierFitter
 
 from .common import survival_inputs, z_value
+from .product_limit import km_grid, robust_var_survival, sorted_codes
 
 CI_TRANSFORMS = ("log-log", "log")
 # Okabe-Ito colours (colour-blind safe) at distinct grey levels, plus distinct line styles, so the
@@ -62,68 +62,10 @@ class KMCore:
 
 
 def km_core(t: np.ndarray, e: np.ndarray, w: np.ndarray, influence: bool = True) -> KMCore:
-    """Product-limit pieces; ``influence=False`` skips the per-person U_i (Greenwood only)."""
-    index, times = pd.factorize(t, sort=True)  # np.unique's output, by hashing (no sort)
-    n_t = len(times)
-    leaving = np.bincount(index, weights=w, minlength=n_t)
-    events = np.bincount(index, weights=w * e, minlength=n_t)
-    at_risk = leaving[::-1].cumsum()[::-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        hazard = np.where(at_risk > 0, events / at_risk, 0.0)
-        survival = np.cumprod(1.0 - hazard)
-        remaining = at_risk - events
-        step = np.where(events > 0, events / (at_risk * remaining), 0.0)
-        cum_a = np.cumsum(step)
-        if influence:
-            own = np.where(e > 0, 1.0 / remaining[index], 0.0)
-            u = own - cum_a[index]  # inf/nan only where S has reached 0 (variance undefined)
-        else:
-            u = np.empty(0)
-    return KMCore(times, at_risk, events, survival, cum_a, index, u)
-
-
-def _robust_var_survival(core: KMCore, w: np.ndarray, codes: np.ndarray | None) -> np.ndarray:
-    """IJ variance of S(t) at ``core.times``, summed within clusters (person if codes is None)."""
-    n_t = len(core.times)
-    if codes is None or np.bincount(codes).max() == 1:
-        # every cluster a single person: after leaving, W_c = 0 and B_c = w u, so the three
-        # totals change by -w^2, 0 and (w u)^2 (the general branch below, without its sort)
-        wu = w * core.u
-        with np.errstate(invalid="ignore"):
-            sum_ww = (w**2).sum() - np.cumsum(np.bincount(core.index, weights=w**2,
-                                                          minlength=n_t))
-            sum_bb = np.cumsum(np.bincount(core.index, weights=wu**2, minlength=n_t))
-            a = core.cum_a
-            var_log = a**2 * sum_ww + sum_bb
-            return np.where(core.survival > 0, core.survival**2 * np.maximum(var_log, 0.0),
-                            np.nan)
-    codes = np.asarray(codes)
-    # stable sort by (cluster, time): lexsort's order, from one int64 key (about twice as fast)
-    order = np.argsort(codes.astype(np.int64) * len(core.times) + core.index, kind="stable")
-    c, j, wi, ui = codes[order], core.index[order], w[order], core.u[order]
-    wu = wi * ui
-    # within-cluster running totals after each member leaves (vectorised cumulative sums)
-    start = np.r_[True, c[1:] != c[:-1]]
-    grp = np.cumsum(start) - 1
-    w_total = np.bincount(grp, weights=wi)
-    w_cum = np.cumsum(wi)
-    w_cum -= (w_cum - wi)[start][grp]
-    b_cum = np.cumsum(wu)
-    b_cum -= (b_cum - wu)[start][grp]
-    w_after = w_total[grp] - w_cum
-    w_before = w_after + wi
-    b_after = b_cum
-    b_before = b_after - wu
-    with np.errstate(invalid="ignore"):
-        d_ww = np.bincount(j, weights=w_after**2 - w_before**2, minlength=n_t)
-        d_bw = np.bincount(j, weights=b_after * w_after - b_before * w_before, minlength=n_t)
-        d_bb = np.bincount(j, weights=b_after**2 - b_before**2, minlength=n_t)
-        sum_ww = (w_total**2).sum() + np.cumsum(d_ww)
-        sum_bw = np.cumsum(d_bw)
-        sum_bb = np.cumsum(d_bb)
-        a = core.cum_a
-        var_log = a**2 * sum_ww - 2 * a * sum_bw + sum_bb
-        return np.where(core.survival > 0, core.survival**2 * np.maximum(var_log, 0.0), np.nan)
+    """Product-limit pieces of one group; ``influence=False`` skips the per-person U_i."""
+    grid = km_grid(t, e, w, influence=influence)
+    return KMCore(grid.times, grid.at_risk[0], grid.events[0], grid.survival[0], grid.cum_a[0],
+                  grid.key, grid.u)
 
 
 def _interval(s: np.ndarray, se: np.ndarray, z: float, transform: str):
@@ -173,47 +115,54 @@ class KaplanMeierByGroup:
             raise ValueError("Greenwood intervals are not valid with weights or clusters; "
                              "use variance='auto' or 'robust'")
         z = z_value(self.alpha)
-        t, e, w, codes = survival_inputs(df, duration_col=duration_col, event_col=event_col,
-                                         weights_col=self.weights_col,
-                                         cluster_col=self.cluster_col, extra=[treatment_col])
-        groups = df[treatment_col].to_numpy()
+        t, e, w, _ = survival_inputs(df, duration_col=duration_col, event_col=event_col,
+                                     weights_col=self.weights_col, cluster_col=None,
+                                     extra=[treatment_col, self.cluster_col])
+        group, values = sorted_codes(df[treatment_col].to_numpy())
+        cluster = None if self.cluster_col is None else sorted_codes(
+            df[self.cluster_col].to_numpy())[0]
         robust = self.variance == "robust" or (self.variance == "auto" and (
             self.weights_col is not None or self.cluster_col is not None))
-        self.groups_ = list(np.sort(pd.unique(groups)))
+        self.groups_ = list(values)
         self.duration_col, self.event_col, self.treatment_col = duration_col, event_col, treatment_col
-        self._data = {}
-        self._fitters = None
+        # weight-0 people (e.g. unmatched) change neither the curves nor their variance, and are
+        # not in the analysed sample, so they are not counted at risk either
+        kept = w > 0
+        if not kept.all():
+            t, e, w, group = t[kept], e[kept], w[kept], group[kept]
+            cluster = None if cluster is None else cluster[kept]
+        empty = np.flatnonzero(np.bincount(group, minlength=len(values)) == 0)
+        if len(empty):
+            raise ValueError(f"group {values[empty[0]]!r} of {treatment_col!r} has zero total weight")
+        grid = km_grid(t, e, w, group, len(values), influence=False)
+        var = robust_var_survival(grid, e, w, cluster) if robust else None
         tables = []
-        for g in self.groups_:
-            # weight-0 people (e.g. unmatched) change neither the curve nor its variance, and are
-            # not in the analysed sample, so they are not counted at risk either
-            m = (groups == g) & (w > 0)
-            if not m.any():
-                raise ValueError(f"group {g!r} of {treatment_col!r} has zero total weight")
-            tg, eg, wg = t[m], e[m], w[m]
-            core = km_core(tg, eg, wg, influence=robust)
+        for k, g in enumerate(self.groups_):
+            on = grid.people[k] > 0  # the group's own times
             with np.errstate(divide="ignore", invalid="ignore"):
-                surv = np.exp(np.cumsum(np.log(core.at_risk - core.events)
-                                        - np.log(core.at_risk)))
-            if robust:
-                var = _robust_var_survival(core, wg, None if codes is None else codes[m])
-            else:
-                var = surv**2 * core.cum_a
-            se = np.sqrt(var)
+                surv = np.exp(np.cumsum(np.log(grid.at_risk[k][on] - grid.events[k][on])
+                                        - np.log(grid.at_risk[k][on])))
+            se = np.sqrt(var[k][on] if robust else surv**2 * grid.cum_a[k][on])
             lower, upper = _interval(surv, se, z, self.ci_transform)
-            leaving = np.bincount(core.index, minlength=len(core.times))
-            n_events = np.bincount(core.index, weights=eg, minlength=len(core.times))
+            leaving, n_events = grid.people[k][on], grid.n_events[k][on]
             tables.append(pd.DataFrame({
-                "group": g, "time": core.times, "survival": surv, "std_error": se,
+                "group": g, "time": grid.times[on], "survival": surv, "std_error": se,
                 "lower": lower, "upper": upper,
                 "n_at_risk": leaving[::-1].cumsum()[::-1], "n_events": n_events.astype(int),
                 "n_censored": (leaving - n_events).astype(int),
-                "weighted_at_risk": core.at_risk, "weighted_events": core.events,
+                "weighted_at_risk": grid.at_risk[k][on], "weighted_events": grid.events[k][on],
             }))
-            self._data[g] = (tg, eg, wg)
+        self._data = (t, e, w, group)
+        self._fitters = None
         self.robust_ = robust
         self.survival_table_ = pd.concat(tables, ignore_index=True)[TABLE_COLUMNS]
         return self
+
+    def _group_data(self, g) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Times, events and weights of one group's people with a positive weight."""
+        t, e, w, group = self._data
+        m = group == self.groups_.index(g)
+        return t[m], e[m], w[m]
 
     @property
     def fitters_(self) -> dict:
@@ -221,7 +170,7 @@ class KaplanMeierByGroup:
         if self._fitters is None:
             self._fitters = {}
             for g in self.groups_:
-                t, e, w = self._data[g]
+                t, e, w = self._group_data(g)
                 kmf = KaplanMeierFitter(alpha=self.alpha, label=str(g))
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # lifelines' naive-variance warning
@@ -235,7 +184,7 @@ class KaplanMeierByGroup:
         times = np.asarray(sorted(times), dtype=float)
         rows = []
         for g in self.groups_:
-            t, e, _ = self._data[g]
+            t, e, _ = self._group_data(g)
             ts = np.sort(t)
             te, tc = np.sort(t[e > 0]), np.sort(t[e == 0])
             rows.append(pd.DataFrame({
