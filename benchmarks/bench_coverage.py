@@ -81,19 +81,30 @@ def _record(seed: int, programme: str, analysis: str, measure: str, est: dict[st
 
 
 def code_version() -> str:
-    """The git commit of the library under test (+ "-dirty" with uncommitted changes), so
-    records from two code versions are never pooled unknowingly."""
+    """The last commit that changed the code under test (the library and the benchmark
+    scripts; + "-dirty" with uncommitted changes to them), so records from two code versions
+    are never pooled unknowingly, while committing results or prose mid-run changes nothing."""
     import subprocess
 
     root = Path(__file__).resolve().parents[1]
+    code = ["src", "benchmarks/*.py"]
     try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+        head = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%h", "--", *code],
                               capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "src"],
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", *code],
                                capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return head + ("-dirty" if dirty else "")
+    return (head or "unknown") + ("-dirty" if dirty else "")
+
+
+def one_code_version(records: Iterable[dict[str, Any]]) -> str:
+    """The code version all records share; refuses to pool records from two versions."""
+    versions = sorted({r.get("code_version", "unknown") for r in records})
+    if len(versions) != 1:
+        raise SystemExit(f"records from {len(versions)} code versions {versions}: rerun with a "
+                         "fresh --progress file on one version rather than pool them")
+    return versions[0]
 
 
 def analyse_dataset(seed: int, scale: float, programmes: Sequence[str] = PROGRAMMES,
@@ -313,7 +324,8 @@ def run(seeds: Sequence[int], scale: float, workers: int, progress: Path | None 
         programmes: Sequence[str] = PROGRAMMES) -> list[dict[str, Any]]:
     """Analyse every seed (whole datasets per worker); returns records sorted by seed."""
     done = read_progress(progress) if progress else []
-    done = [r for r in done if r.get("scale") == scale]
+    version = code_version()  # never resume from records of another code version
+    done = [r for r in done if r.get("scale") == scale and r.get("code_version") == version]
     have = {r["seed"] for r in done}
     todo = [s for s in seeds if s not in have]
     records = [r for r in done if r["seed"] in set(seeds)]
@@ -425,7 +437,8 @@ def main() -> None:
         "workers": args.workers, "wall_seconds_this_run": round(wall, 1),
         "dataset_seconds": {"mean": float(secs.mean()), "median": float(np.median(secs)),
                             "max": float(secs.max()), "total_cpu_like": float(secs.sum())},
-        "evaluation_version": evaluation.__version__, "python": platform.python_version(),
+        "evaluation_version": evaluation.__version__,
+        "code_version": one_code_version(records), "python": platform.python_version(),
         "cpu_count": os.cpu_count(),
         "acceptance": "matched hazard ratio: coverage in [0.92, 0.98] for every programme; "
                       "Prince's Trust (theta 1.0) rejected in at most 8%",
@@ -437,7 +450,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "coverage.json").write_text(json.dumps(out, separators=(",", ":")) + "\n")
     md = (f"# Coverage of the planted truth ({len(per_dataset)} synthetic worlds, scale "
-          f"{args.scale:g}, seeds {seeds[0]}-{seeds[-1]})\n\n"
+          f"{args.scale:g}, seeds {seeds[0]}-{seeds[-1]}, code {out['code_version']})\n\n"
           "Default configuration of each programme; 95% intervals; coverage with a "
           "Clopper-Pearson 95% interval; rejection = p < 0.05 (for Prince's Trust, theta 1.0, "
           "a false positive); bias and SD of the error on the log scale for hazard ratios. "

@@ -40,6 +40,7 @@ from bench_coverage import (
     PROGRAMMES,
     analyse_dataset,
     code_version,
+    one_code_version,
     read_progress,
     summarise,
 )
@@ -159,8 +160,9 @@ def _task(scenario: str, seed: int, scale: float, programmes: tuple[str, ...]
 
 def run(scenarios: list[str], seeds: list[int], scale: float, workers: int,
         progress: Path, programmes: tuple[str, ...] = PROGRAMMES) -> None:
+    version = code_version()  # never resume from records of another code version
     done = {(r["scenario"], r["seed"]) for r in read_progress(progress)
-            if r.get("scale") == scale}
+            if r.get("scale") == scale and r.get("code_version") == version}
     todo = [(sc, s) for s in seeds for sc in scenarios if (sc, s) not in done]
     print(f"{len(todo)} worlds to run ({len(done)} already in {progress})", flush=True)
     with ProcessPoolExecutor(max_workers=max(workers, 1)) as pool:
@@ -207,10 +209,40 @@ def markdown(summary: pd.DataFrame, meta: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def designs_markdown(summary: pd.DataFrame, meta: dict[str, Any]) -> str:
+    """The design comparison: bias with its Monte Carlo SE, coverage and SE/SD per measure."""
+    lines = [
+        f"IOM design study ({meta['date']}, {meta['machine']}; scale {meta['scale']:g}, seeds "
+        f"{meta['seeds'][0]}-{meta['seeds'][1]}; worlds per scenario: "
+        + ", ".join(f"{k} {v}" for k, v in meta["worlds_per_scenario"].items())
+        + f"; code {meta['code_versions'][0]}; wall {meta['wall_seconds_this_run']} s). "
+        "old = time zero at the start, one pool (first index date); itt / "
+        "per_protocol = sequential trials from the scoring round (decisions 0405-0407), each "
+        "against the planted effect over the treated it matched, from its own time zero. "
+        "Bias of the log HR and of the risk difference (Monte Carlo SE), coverage of the "
+        "truth by the 95% interval, mean SE / empirical SD. `benchmarks/bench_scenarios.py`.",
+        "",
+        "| scenario | analysis | n | log HR bias (SE) | HR coverage | HR SE/SD "
+        "| RD bias (SE) | RD coverage | RD SE/SD |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    idx = summary.set_index(["scenario", "programme", "analysis", "measure"])
+    for (sc, prog, an), _ in summary.groupby(["scenario", "programme", "analysis"], sort=False):
+        hr = idx.loc[(sc, prog, an, "hazard_ratio")]
+        rd = idx.loc[(sc, prog, an, "risk_difference")]
+        lines.append(
+            f"| {sc} | {an} | {int(hr['n_datasets'])} | {hr['bias']:+.3f} ({hr['bias_se']:.3f}) "
+            f"| {hr['coverage']:.0%} | {hr['se_sd_ratio']:.2f} "
+            f"| {rd['bias']:+.4f} ({rd['bias_se']:.4f}) | {rd['coverage']:.0%} "
+            f"| {rd['se_sd_ratio']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
 def write_outputs(progress: Path, scale: float, seeds: list[int], out: Path,
-                  wall: float | None, designs: bool = False) -> dict[str, Any]:
+                  wall: float | None, designs: bool = False, label: str = "") -> dict[str, Any]:
     records = [r for r in read_progress(progress) if r.get("scale") == scale
                and seeds[0] <= r["seed"] <= seeds[-1]]
+    one_code_version(records)
     summary = summary_frame(records)
     per_world = {}
     for r in records:
@@ -232,16 +264,13 @@ def write_outputs(progress: Path, scale: float, seeds: list[int], out: Path,
     result = {**meta, "summary": json.loads(summary.to_json(orient="records")),
               "records": records}
     out.mkdir(parents=True, exist_ok=True)
-    name = "scenarios_designs.json" if designs else "scenarios.json"
+    suffix = f"_{label}" if label else ""
+    name = f"scenarios_designs{suffix}.json" if designs else f"scenarios{suffix}.json"
     (out / name).write_text(json.dumps(result, separators=(",", ":")) + "\n")
-    table = markdown(summary, meta)
+    table = designs_markdown(summary, meta) if designs else markdown(summary, meta)
     begin, end = (DESIGNS_BEGIN, DESIGNS_END) if designs else (BEGIN, END)
-    if designs:
-        table = table.replace("Current design (default configuration of each programme)",
-                              "IOM: old = time zero at the start, one pool (first index date); "
-                              "itt / per_protocol = sequential trials from the scoring round "
-                              "(decisions 0405-0407), each against the planted effect over the "
-                              "treated it matched, from its own time zero")
+    if label:
+        begin, end = (m.replace(" -->", f" {label.upper()} -->") for m in (begin, end))
     if README.exists():
         text = README.read_text()
         if begin in text:
@@ -268,6 +297,9 @@ def main() -> None:
     ap.add_argument("--progress", type=Path,
                     default=Path(tempfile.gettempdir()) / "bench_scenarios_progress.jsonl")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--label", default="",
+                    help="results in scenarios_designs_LABEL.json (or scenarios_LABEL.json) and "
+                         "the README table between the BEGIN/END ... LABEL markers")
     ap.add_argument("--report-only", action="store_true",
                     help="only rebuild scenarios.json and the README table from the progress file")
     args = ap.parse_args()
@@ -279,7 +311,8 @@ def main() -> None:
         t0 = time.perf_counter()
         run(args.scenarios, seeds, args.scale, args.workers, args.progress, programmes)
         wall = round(time.perf_counter() - t0, 1)
-    write_outputs(args.progress, args.scale, seeds, args.out, wall, designs=args.designs)
+    write_outputs(args.progress, args.scale, seeds, args.out, wall, designs=args.designs,
+                  label=args.label)
 
 
 if __name__ == "__main__":

@@ -138,3 +138,48 @@ def test_unmeasured_confounder_drives_selection_and_is_not_in_the_extract(worlds
             gap = pop.confounder[s.episodes["person"]].mean() - pop.confounder[
                 s.pool["person"]].mean()
             assert gap > 0.3, s.programme  # selected on the trait beyond their history
+
+
+def test_earlier_scenarios_record_no_planted_theta_and_keep_theta_0_9(worlds):
+    """The strength fields added later stay out of the earlier scenarios' truth.json."""
+    w = worlds("crossover")
+    assert "iom_theta" not in w.truth["scenario"]
+    assert w.truth["programmes"]["iom"]["theta"] == 0.90
+
+
+def test_strong_effect_changes_only_the_planted_iom_effect(worlds):
+    plain, strong = worlds("default"), worlds("strong_effect")
+    assert strong.truth["scenario"]["iom_theta"] == 0.70
+    assert strong.truth["programmes"]["iom"]["theta"] == 0.70
+    # the same people are selected and compared; only their outcomes under IOM differ
+    for name in ("programme_episodes", "comparison_pool", "people"):
+        pd.testing.assert_frame_equal(plain.tables[name], strong.tables[name])
+    assert strong.truth["programmes"]["iom"]["hazard_ratio"] < \
+        plain.truth["programmes"]["iom"]["hazard_ratio"] - 0.05
+    for other in ("new_chance", "princes_trust", "conditional_caution"):
+        assert strong.truth["programmes"][other] == plain.truth["programmes"][other]
+
+
+def test_crossover_strong_adopts_most_of_the_pool_inside_its_follow_up(worlds):
+    ep, pool = _iom(worlds("crossover_strong"))
+    later = pool.merge(ep[["person_id", "start_date"]], on="person_id")
+    gap = (later["start_date"] - later["index_date"]).dt.days
+    assert gap.between(30, 240).all()  # inside the one-year follow-up window
+    # 80% asked; fewer because of deaths and the cut-off (the weaker scenario: 15-30% of 30%)
+    assert 0.6 < len(later) / len(pool) <= 0.80
+    assert worlds("crossover_strong").truth["programmes"]["iom"]["theta"] == 0.70
+
+
+def test_long_lag_is_months_and_combination_has_both(worlds):
+    for name in ("adoption_lag_long", "lag_and_crossover_strong"):
+        ep, pool = _iom(worlds(name))
+        lag = (ep["start_date"] - ep["eligibility_date"]).dt.days
+        # adopted in a scoring round (a later adoption, crossover, has its start as time zero)
+        rounds = ep["eligibility_date"] != ep["start_date"]
+        assert rounds.mean() > 0.2 and (ep.loc[rounds, "eligibility_date"].dt.day == 1).all()
+        assert lag[rounds].between(60, 240).all() and lag[rounds].median() > 100, name
+        truth = worlds(name).truth["programmes"]["iom"]
+        assert truth["from_eligibility"]["rate_ratio"] > truth["rate_ratio"]
+    ep, pool = _iom(worlds("lag_and_crossover_strong"))
+    later = pool.merge(ep[["person_id", "start_date"]], on="person_id")
+    assert len(later) / len(pool) > 0.6

@@ -104,14 +104,14 @@ def generate(seed: int = 20190930, n_people: int | None = None, scale: float = 1
         ep = s.episodes
         mask = s.treated_theta != 1.0 if s.programme == "conditional_caution" else \
             np.ones(ep["person"].size, dtype=bool)
-        entry = att_truth(pop, hist1, hist0, ep["person"][mask], ep["start"][mask],
-                          THETA[s.programme])
+        theta = sc.theta_for(s.programme, THETA[s.programme])
+        entry = att_truth(pop, hist1, hist0, ep["person"][mask], ep["start"][mask], theta)
         elig = ep.get("eligibility")
         if elig is not None and np.any(elig != ep["start"]):
             # adoption lags the decision: the effect of the decision, followed from time zero
             # (what a design with time zero at eligibility estimates, intention to treat)
             entry["from_eligibility"] = att_truth(pop, hist1, hist0, ep["person"][mask],
-                                                  elig[mask], THETA[s.programme])
+                                                  elig[mask], theta)
         if s.programme == "conditional_caution":
             entry["treated_definition"] = ("episodes with disposal_type conditional_caution; "
                                            "community_resolution episodes carry no effect")

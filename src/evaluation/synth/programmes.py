@@ -115,7 +115,8 @@ def select_iom(seed: int, pop: Population, hist: History, used_day: np.ndarray,
                     iom_pillar=pillar, iom_selection_score=cand_score[t])
     pool = dict(person=p, index=cand_day[p], reason=np.full(p.size, "scored_not_adopted"),
                 iom_selection_score=cand_score[p])
-    return Selection("iom", episodes, pool, np.full(t.size, THETA["iom"]))
+    theta = THETA["iom"] if scenario is None else scenario.theta_for("iom", THETA["iom"])
+    return Selection("iom", episodes, pool, np.full(t.size, theta))
 
 
 # --- conditional cautions ------------------------------------------------------------------

@@ -119,4 +119,5 @@ def select_iom_scenario(seed: int, pop: Population, hist: History, used_day: np.
     pidx = np.flatnonzero(in_pool)
     pool = dict(person=c[pidx], index=d[pidx], reason=np.full(pidx.size, "scored_not_adopted"),
                 iom_selection_score=score[pidx])
-    return Selection("iom", episodes, pool, np.full(person.size, THETA["iom"]))
+    return Selection("iom", episodes, pool,
+                     np.full(person.size, scenario.theta_for("iom", THETA["iom"])))

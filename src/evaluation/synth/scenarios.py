@@ -46,6 +46,9 @@ class Scenario:
     # on the median time from offence to proof (charging and court delay).
     area_nfa_shift: tuple[float, ...] | None = None
     area_proof_delay: tuple[float, ...] | None = None
+    # the planted IOM effect (theta on the offending intensity) instead of the default 0.90:
+    # a stronger effect makes a design's contamination or immortal-time bias big enough to see
+    iom_theta: float | None = None
 
     @property
     def is_default(self) -> bool:
@@ -57,9 +60,23 @@ class Scenario:
         return bool(self.iom_adoption_lag_days or self.iom_crossover_share or self.iom_rescoring
                     or self.confounder_selection)
 
+    def theta_for(self, programme: str, default: float) -> float:
+        """The planted effect of ``programme`` in this world (``default`` unless overridden)."""
+        return self.iom_theta if programme == "iom" and self.iom_theta is not None else default
+
     def record(self) -> dict:
-        """The scenario's parameters, as recorded in the planted truth and the extract metadata."""
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
+        """The scenario's parameters, as recorded in the planted truth and the extract metadata.
+
+        Fields added after the first scenarios are left out while at their default, so the
+        earlier scenarios' truth.json stays byte for byte as it was."""
+        out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
+        for k in LATER_FIELDS:
+            if out[k] is None:
+                del out[k]
+        return out
+
+
+LATER_FIELDS = ("iom_theta",)
 
 
 def _by_area(values: dict[str, float], fill: float) -> tuple[float, ...]:
@@ -93,6 +110,31 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              area_proof_delay=_by_area({"birmingham": 1.8, "sandwell": 1.5, "coventry": 0.7,
                                         "walsall": 0.8, "wolverhampton": 0.8}, 1.0)),
 )}
+
+
+# Stronger versions (issue 13): at the default strengths and scale 0.05 no design was
+# detectably biased in 50 worlds. Here most of the pool is adopted inside its one-year
+# follow-up, adoption lags the scoring round by months, and the planted effect is larger
+# (theta 0.7), so contamination of the comparison and a late time zero show.
+STRONG_THETA = 0.70
+STRONG_CROSSOVER = dict(iom_crossover_share=0.80, iom_crossover_days=(30, 240))
+STRONG_LAG = dict(iom_adoption_lag_days=(60, 240))
+SCENARIOS.update({s.name: s for s in (
+    Scenario("strong_effect",
+             "the default selection with a larger planted IOM effect (theta 0.70): the "
+             "reference for the strong scenarios", iom_theta=STRONG_THETA),
+    Scenario("crossover_strong",
+             "80% of the scored-not-adopted are adopted 1-8 months after scoring (inside their "
+             "one-year follow-up) and keep their comparison row; IOM theta 0.70",
+             iom_theta=STRONG_THETA, **STRONG_CROSSOVER),
+    Scenario("adoption_lag_long",
+             "IOM adoption 2-8 months after the scoring round; the comparison's index date is "
+             "the scoring date; IOM theta 0.70", iom_theta=STRONG_THETA, **STRONG_LAG),
+    Scenario("lag_and_crossover_strong",
+             "adoption_lag_long and crossover_strong together; IOM theta 0.70",
+             iom_theta=STRONG_THETA, **STRONG_LAG, **STRONG_CROSSOVER),
+)})
+STRONG = ("strong_effect", "crossover_strong", "adoption_lag_long", "lag_and_crossover_strong")
 
 
 def get_scenario(name: str | Scenario | None) -> Scenario:
