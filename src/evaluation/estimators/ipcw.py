@@ -75,7 +75,10 @@ def censoring_weights(df: pd.DataFrame, *, duration_col: str, censor_col: str,
                       covariates: Sequence[str] = (), interval_days: int = INTERVAL_DAYS,
                       stabilise: bool = True) -> pd.DataFrame:
     """Person-intervals (``person_intervals``) with ``weight``: the inverse probability of
-    remaining uncensored to the end of each interval, given the covariates."""
+    remaining uncensored to the start of each interval, given the covariates (stabilised), and
+    ``weight_unstabilised``. A mean over people followed to different times (a risk at a
+    horizon) needs the unstabilised weight: the stabilising numerator falls with time, so it
+    would weight early ends (reoffences) above late ones (decision 0406)."""
     covariates = list(covariates)
     check_columns(df, covariates)
     pi = person_intervals(df, duration_col=duration_col, censor_col=censor_col,
@@ -84,14 +87,13 @@ def censoring_weights(df: pd.DataFrame, *, duration_col: str, censor_col: str,
     if x is not None and not np.isfinite(x).all():
         raise ValueError(f"ipcw: covariates {covariates} have missing or infinite values")
     p = _probabilities(pi, x)
-    w = np.exp(-_before(pi, p))
-    if stabilise and covariates:
-        w *= np.exp(_before(pi, _probabilities(pi, None)))
-    if not np.isfinite(w).all():
+    raw = np.exp(-_before(pi, p))
+    w = raw * np.exp(_before(pi, _probabilities(pi, None))) if stabilise and covariates else raw
+    if not (np.isfinite(w).all() and np.isfinite(raw).all()):
         raise ValueError("ipcw: a censoring probability of 1 before the end of someone's "
                          "follow-up: nobody like them stays uncensored, so no weight can "
                          "stand for them")
-    return pi.assign(p_censor=p, weight=w)
+    return pi.assign(p_censor=p, weight=w, weight_unstabilised=raw)
 
 
 def _before(pi: pd.DataFrame, p: np.ndarray) -> np.ndarray:
