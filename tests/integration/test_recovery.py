@@ -1,9 +1,9 @@
 """Planted truths recovered (issue 5): on the shipped synthetic data (default seed), every planted
 effect lies inside its matched 95% interval and the planted null is not declared significant.
 
-The JDL frequency (reoffences per 100 people) has no entry in truth.json; its truth is
-recomputed here from the generator's own potential worlds, exactly as ``att_truth`` counts the
-reoffences behind truth.json's ``rate_ratio`` (checked against it).
+The JDL frequency (reoffences per 100 people) is recomputed here from the generator's own
+potential worlds (``potential_counts``), exactly as ``att_truth`` counts the reoffences behind
+truth.json's ``rate_ratio`` (checked against it), independently of truth.json's own entry.
 
 A fixed seed is a regression check; the Monte Carlo study (benchmarks/bench_coverage.py) shows
 the intervals cover at their nominal rate over hundreds of seeds.
@@ -11,15 +11,13 @@ the intervals cover at their nominal rate over hundreds of seeds.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+from potential_counts import potential_window_counts
 
 from evaluation.analysis.programme import evaluate_programme
 from evaluation.config import load_programme_config
 from evaluation.data.io import load_extract
-from evaluation.synth import WorldParams, generate, potential_worlds, write_world
-from evaluation.synth.effects import WAITING, WINDOW
-from evaluation.synth.world import CUTOFF_DAY
+from evaluation.synth import generate, write_world
 
 PROGRAMMES = ["iom", "new_chance", "princes_trust", "conditional_caution"]
 
@@ -47,20 +45,9 @@ def test_planted_hazard_ratio_and_risk_difference_inside_the_interval(evaluation
 @pytest.fixture(scope="module")
 def per_100_truth():
     """Planted difference in proven reoffences per 100 treated people (with minus without)."""
-    _, _, with_programme, without, selections = potential_worlds(20190930, WorldParams())
-    truth = {}
-    for s in selections:
-        ep = s.episodes
-        keep = (s.treated_theta != 1.0 if s.programme == "conditional_caution"
-                else np.ones(ep["person"].size, dtype=bool))
-        pid, day = ep["person"][keep], ep["start"][keep]
-        full = day + WINDOW + WAITING <= CUTOFF_DAY
-        counts = [h.window_counts(pid[full], day[full] + 1, day[full] + WINDOW,
-                                  proven_by=day[full] + WINDOW + WAITING)
-                  for h in (with_programme, without)]
-        truth[s.programme] = {"difference": 100 * (counts[0].mean() - counts[1].mean()),
-                              "rate_ratio": counts[0].sum() / counts[1].sum()}
-    return truth
+    return {p: {"difference": 100 * (c[0].mean() - c[1].mean()),
+                "rate_ratio": c[0].sum() / c[1].sum()}
+            for p, c in potential_window_counts(20190930).items()}
 
 
 @pytest.mark.parametrize("programme", PROGRAMMES)

@@ -238,22 +238,13 @@ def test_truth_gives_the_frequency_per_100_from_the_potential_worlds(world):
     tests/integration/test_recovery.py does at full scale), and consistent with rate_ratio."""
     from dataclasses import replace
 
-    from evaluation.synth import WorldParams, potential_worlds
-    from evaluation.synth.effects import WAITING, WINDOW
-    from evaluation.synth.world import CUTOFF_DAY
+    from potential_counts import potential_window_counts
+
+    from evaluation.synth import WorldParams
 
     params = replace(WorldParams(), n_people=int(round(WorldParams().n_people * SCALE)))
-    _, _, with_programme, without, selections = potential_worlds(7, params)
-    for s in selections:
-        ep = s.episodes
-        keep = (s.treated_theta != 1.0 if s.programme == "conditional_caution"
-                else np.ones(ep["person"].size, dtype=bool))
-        pid, day = ep["person"][keep], ep["start"][keep]
-        full = day + WINDOW + WAITING <= CUTOFF_DAY
-        counts = [h.window_counts(pid[full], day[full] + 1, day[full] + WINDOW,
-                                  proven_by=day[full] + WINDOW + WAITING)
-                  for h in (with_programme, without)]
-        truth = world.truth["programmes"][s.programme]
+    for programme, counts in potential_window_counts(7, params).items():
+        truth = world.truth["programmes"][programme]
         expected = 100 * (counts[0].mean() - counts[1].mean())
         assert truth["reoffences_per_100_diff"] == pytest.approx(expected, rel=1e-12, abs=1e-12)
         # the same totals as rate_ratio: difference = 100 x mean without x (ratio - 1)
