@@ -37,9 +37,23 @@ def hash64(seed: int, stream: int, *keys) -> np.ndarray:
     return h
 
 
+def extend(h: np.ndarray, *keys) -> np.ndarray:
+    """Continue a partial hash with more keys: ``extend(hash64(seed, stream, a), b)`` equals
+    ``hash64(seed, stream, a, b)`` bit for bit, so a prefix shared by many draws (the person)
+    is hashed once. ``h`` is not modified."""
+    with np.errstate(over="ignore"):
+        for k in keys:
+            h = _mix(h + np.asarray(k).astype(np.uint64) * _GOLDEN)
+    return h
+
+
 def uniform(seed: int, stream: int, *keys) -> np.ndarray:
     """Uniform(0, 1) draws, never exactly 0 or 1."""
-    h = hash64(seed, stream, *keys)
+    return to_uniform(hash64(seed, stream, *keys))
+
+
+def to_uniform(h: np.ndarray) -> np.ndarray:
+    """The uniform of ``uniform`` from its hash (``h`` is consumed: shifted in place)."""
     h >>= np.uint64(11)
     u = h.astype(np.float64)
     u += 0.5
@@ -50,6 +64,12 @@ def uniform(seed: int, stream: int, *keys) -> np.ndarray:
 def normal(seed: int, stream: int, *keys) -> np.ndarray:
     """Standard normal draws by inversion (so they couple monotonically across worlds)."""
     return ndtri(uniform(seed, stream, *keys))
+
+
+def to_normal(h: np.ndarray) -> np.ndarray:
+    """The normal of ``normal`` from its hash (``h`` is consumed)."""
+    u = to_uniform(h)
+    return ndtri(u, out=u)
 
 
 def poisson_inverse(u: np.ndarray, lam: np.ndarray) -> np.ndarray:

@@ -185,10 +185,21 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         theta = np.ones(n)
     s_x = params.ar_sd
     innov_sd = s_x * np.sqrt(1.0 - params.ar_rho**2)
-    x = s_x * rng.normal(seed, S_AR, pop.pid, 0)
+    # the person part of the monthly hashes, hashed once (rng.extend adds the month)
+    h_ar = rng.hash64(seed, S_AR, pop.pid)
+    h_count = rng.hash64(seed, S_COUNT, pop.pid)
+    x = s_x * rng.to_normal(rng.extend(h_ar, 0))
     day10 = pop.dob + int(np.ceil(10 * 365.25)) + 1
     end_alive = np.minimum(pop.death + 1, CUTOFF_DAY + 1)
+    # age_curve at every age a month's midpoint can give (in half days): a table lookup
+    # instead of a logarithm per person and month, with the same arithmetic per value
+    twice_lo = int(MONTH_STARTS[0] + MONTH_ENDS[0]) - 2 * int(pop.dob.max()) if n else 0
+    twice_hi = int(MONTH_STARTS[-1] + MONTH_ENDS[-1]) - 2 * int(pop.dob.min()) if n else 0
+    curve = age_curve((np.arange(twice_lo, twice_hi + 1, dtype=np.int64) * 0.5) / 365.25,
+                      params.age_curve_scale)
+    dob2 = 2 * pop.dob + twice_lo  # index into ``curve``: ms + me - dob2
     rec = np.zeros(n, dtype=np.int64)    # records before the current month
+    desist_now = np.zeros(n)              # pop.desist once the person has a record, else 0
     conv = np.zeros(n, dtype=np.int64)   # convictions proven before the current month
     pend_row = np.zeros(0, dtype=np.int64)  # convictions not yet proven: person, proven day
     pend_day = np.zeros(0, dtype=np.int64)
@@ -198,9 +209,11 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         "row", "day", "proven", "category", "outcome", "custody_start", "custody_release")}
     for m, (ms, me) in enumerate(zip(MONTH_STARTS, MONTH_ENDS, strict=True)):
         if m > 0:
-            x = params.ar_rho * x + innov_sd * rng.normal(seed, S_AR, pop.pid, m)
+            z = rng.to_normal(rng.extend(h_ar, m))
+            z *= innov_sd
+            x *= params.ar_rho
+            x += z
         mid = 0.5 * (ms + me)
-        age = (mid - pop.dob) / 365.25
         a = np.maximum(ms, day10)
         b = np.minimum(me, end_alive)
         span = np.maximum(b - a, 0)
@@ -211,12 +224,18 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         release = pend_day < ms
         np.add.at(conv, pend_row[release], 1)
         pend_row, pend_day = pend_row[~release], pend_day[~release]
-        lam = np.exp(pop.mu + pop.ar_scale * x + np.where(rec > 0, pop.desist, 0.0)
-                     + age_curve(age, params.age_curve_scale)) * free
-        lam = np.where(free > 0, lam, 0.0)
+        # exp(mu + ar_scale * x + desist + age_curve) * free, in that order of operations;
+        # lam is 0 where free is 0 (the exponential is finite)
+        lam = pop.ar_scale * x
+        lam += pop.mu
+        lam += desist_now
+        lam += curve[(ms + me) - dob2]
+        np.exp(lam, out=lam)
+        lam *= free
         who = np.flatnonzero(lam > 1e-6)
         counts = np.zeros(n, dtype=np.int64)
-        counts[who] = rng.poisson_inverse(rng.uniform(seed, S_COUNT, pop.pid[who], m), lam[who])
+        counts[who] = rng.poisson_inverse(rng.to_uniform(rng.extend(h_count[who], m)),
+                                          lam[who])
         who = np.flatnonzero(counts)
         if who.size == 0:
             continue
@@ -240,7 +259,8 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         # proven before it (the same definitions as the covariates)
         rec_now = rec[row] + _earlier_same_person(row, day, row, day)
         conv_now = conv[row] + _earlier_same_person(pend_row, pend_day, row, day)
-        outcome, lag = _outcomes(seed, key, cat, rec_now, conv_now, age[row],
+        age_row = (mid - pop.dob[row]) / 365.25
+        outcome, lag = _outcomes(seed, key, cat, rec_now, conv_now, age_row,
                                  pop.area[row], day, area_nfa, area_delay)
         proven = np.where(lag >= 0, day + lag, NEVER)
         # custody after some convictions: one spell at a time, starting at sentence
@@ -260,6 +280,7 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         cs[row[first]] = c_start[first]
         cr[row[first]] = c_rel[first]
         np.add.at(rec, row, 1)
+        desist_now[row] = pop.desist[row]
         new = is_conv & (proven < NEVER)
         pend_row = np.concatenate([pend_row, row[new]])
         pend_day = np.concatenate([pend_day, proven[new]])
