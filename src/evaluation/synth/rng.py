@@ -75,7 +75,13 @@ def to_normal(h: np.ndarray) -> np.ndarray:
 def poisson_inverse(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     """Poisson(lam) counts by inverting the CDF at ``u`` (monotone in lam: common random
     numbers give coupled counts when the intensity changes)."""
-    n = np.zeros(u.shape, dtype=np.int64)
+    u, lam = np.asarray(u), np.asarray(lam)
+    counts = np.zeros(u.shape, dtype=np.int64)
+    # exp(-lam) > 1 - lam, and the margin dwarfs any rounding: below the bound the count is 0
+    # (what the exact comparison gives), so the exponential is needed only above it
+    cand = np.flatnonzero(u > (1.0 - lam) - 1e-9)
+    u, lam = u.ravel()[cand], lam.ravel()[cand]
+    n = np.zeros(cand.size, dtype=np.int64)
     p = np.exp(-lam)
     cdf = p.copy()
     active = np.flatnonzero(u > cdf)
@@ -86,4 +92,5 @@ def poisson_inverse(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
         active = active[u[active] > cdf[active]]
         if active.size and n[active].min() > 500:  # numerical guard, unreachable in practice
             break
-    return n
+    counts.ravel()[cand] = n
+    return counts

@@ -205,6 +205,7 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
     pend_day = np.zeros(0, dtype=np.int64)
     cs = np.full(n, -1, dtype=np.int64)   # current/pending custody spell [cs, cr)
     cr = np.full(n, -1, dtype=np.int64)
+    jail = np.zeros(0, dtype=np.int64)  # people whose custody spell may not be over yet
     out: dict[str, list[np.ndarray]] = {k: [] for k in (
         "row", "day", "proven", "category", "outcome", "custody_start", "custody_release")}
     for m, (ms, me) in enumerate(zip(MONTH_STARTS, MONTH_ENDS, strict=True)):
@@ -217,10 +218,13 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         a = np.maximum(ms, day10)
         b = np.minimum(me, end_alive)
         span = np.maximum(b - a, 0)
-        lo = np.maximum(a, cs)
-        hi = np.minimum(b, cr)
-        blen = np.maximum(hi - lo, 0)
-        free = span - blen
+        # custody days in the month, [max(a, cs), min(b, cr)): only spells not yet over count
+        jail = jail[cr[jail] > ms]
+        blen = np.zeros(n, dtype=np.int64)
+        blen[jail] = np.maximum(np.minimum(b[jail], cr[jail]) - np.maximum(a[jail], cs[jail]),
+                                0)
+        free = span
+        free[jail] -= blen[jail]
         release = pend_day < ms
         np.add.at(conv, pend_row[release], 1)
         pend_row, pend_day = pend_row[~release], pend_day[~release]
@@ -233,17 +237,17 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         np.exp(lam, out=lam)
         lam *= free
         who = np.flatnonzero(lam > 1e-6)
-        counts = np.zeros(n, dtype=np.int64)
-        counts[who] = rng.poisson_inverse(rng.to_uniform(rng.extend(h_count[who], m)),
-                                          lam[who])
-        who = np.flatnonzero(counts)
-        if who.size == 0:
+        counts = rng.poisson_inverse(rng.to_uniform(rng.extend(h_count[who], m)), lam[who])
+        nz = np.flatnonzero(counts)
+        if nz.size == 0:
             continue
-        row = np.repeat(who, counts[who])
-        k = np.arange(row.size) - np.repeat(np.cumsum(counts[who]) - counts[who], counts[who])
+        who, counts = who[nz], counts[nz]
+        row = np.repeat(who, counts)
+        k = np.arange(row.size) - np.repeat(np.cumsum(counts) - counts, counts)
         key = (pop.pid[row], m, k)
         day = a[row] + np.floor(rng.uniform(seed, S_DAY, *key) * free[row]).astype(np.int64)
-        day = np.where((blen[row] > 0) & (day >= lo[row]), day + blen[row], day)
+        day = np.where((blen[row] > 0) & (day >= np.maximum(a[row], cs[row])), day + blen[row],
+                       day)
         # programme effect: thinning of latent offences
         es = effect_start[row]
         in_effect = (day > es) & (day <= es + EFFECT_DAYS)
@@ -279,6 +283,7 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         c_rel = np.where(first, np.minimum(c_rel, pop.death[row]), NEVER)
         cs[row[first]] = c_start[first]
         cr[row[first]] = c_rel[first]
+        jail = np.union1d(jail, row[first])
         np.add.at(rec, row, 1)
         desist_now[row] = pop.desist[row]
         new = is_conv & (proven < NEVER)
