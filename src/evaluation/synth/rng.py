@@ -37,9 +37,23 @@ def hash64(seed: int, stream: int, *keys) -> np.ndarray:
     return h
 
 
+def extend(h: np.ndarray, *keys) -> np.ndarray:
+    """Continue a partial hash with more keys: ``extend(hash64(seed, stream, a), b)`` equals
+    ``hash64(seed, stream, a, b)`` bit for bit, so a prefix shared by many draws (the person)
+    is hashed once. ``h`` is not modified."""
+    with np.errstate(over="ignore"):
+        for k in keys:
+            h = _mix(h + np.asarray(k).astype(np.uint64) * _GOLDEN)
+    return h
+
+
 def uniform(seed: int, stream: int, *keys) -> np.ndarray:
     """Uniform(0, 1) draws, never exactly 0 or 1."""
-    h = hash64(seed, stream, *keys)
+    return to_uniform(hash64(seed, stream, *keys))
+
+
+def to_uniform(h: np.ndarray) -> np.ndarray:
+    """The uniform of ``uniform`` from its hash (``h`` is consumed: shifted in place)."""
     h >>= np.uint64(11)
     u = h.astype(np.float64)
     u += 0.5
@@ -52,10 +66,22 @@ def normal(seed: int, stream: int, *keys) -> np.ndarray:
     return ndtri(uniform(seed, stream, *keys))
 
 
+def to_normal(h: np.ndarray) -> np.ndarray:
+    """The normal of ``normal`` from its hash (``h`` is consumed)."""
+    u = to_uniform(h)
+    return ndtri(u, out=u)
+
+
 def poisson_inverse(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     """Poisson(lam) counts by inverting the CDF at ``u`` (monotone in lam: common random
     numbers give coupled counts when the intensity changes)."""
-    n = np.zeros(u.shape, dtype=np.int64)
+    u, lam = np.asarray(u), np.asarray(lam)
+    counts = np.zeros(u.shape, dtype=np.int64)
+    # exp(-lam) > 1 - lam, and the margin dwarfs any rounding: below the bound the count is 0
+    # (what the exact comparison gives), so the exponential is needed only above it
+    cand = np.flatnonzero(u > (1.0 - lam) - 1e-9)
+    u, lam = u.ravel()[cand], lam.ravel()[cand]
+    n = np.zeros(cand.size, dtype=np.int64)
     p = np.exp(-lam)
     cdf = p.copy()
     active = np.flatnonzero(u > cdf)
@@ -66,4 +92,5 @@ def poisson_inverse(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
         active = active[u[active] > cdf[active]]
         if active.size and n[active].min() > 500:  # numerical guard, unreachable in practice
             break
-    return n
+    counts.ravel()[cand] = n
+    return counts

@@ -185,46 +185,69 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         theta = np.ones(n)
     s_x = params.ar_sd
     innov_sd = s_x * np.sqrt(1.0 - params.ar_rho**2)
-    x = s_x * rng.normal(seed, S_AR, pop.pid, 0)
+    # the person part of the monthly hashes, hashed once (rng.extend adds the month)
+    h_ar = rng.hash64(seed, S_AR, pop.pid)
+    h_count = rng.hash64(seed, S_COUNT, pop.pid)
+    x = s_x * rng.to_normal(rng.extend(h_ar, 0))
     day10 = pop.dob + int(np.ceil(10 * 365.25)) + 1
     end_alive = np.minimum(pop.death + 1, CUTOFF_DAY + 1)
+    # age_curve at every age a month's midpoint can give (in half days): a table lookup
+    # instead of a logarithm per person and month, with the same arithmetic per value
+    twice_lo = int(MONTH_STARTS[0] + MONTH_ENDS[0]) - 2 * int(pop.dob.max()) if n else 0
+    twice_hi = int(MONTH_STARTS[-1] + MONTH_ENDS[-1]) - 2 * int(pop.dob.min()) if n else 0
+    curve = age_curve((np.arange(twice_lo, twice_hi + 1, dtype=np.int64) * 0.5) / 365.25,
+                      params.age_curve_scale)
+    dob2 = 2 * pop.dob + twice_lo  # index into ``curve``: ms + me - dob2
     rec = np.zeros(n, dtype=np.int64)    # records before the current month
+    desist_now = np.zeros(n)              # pop.desist once the person has a record, else 0
     conv = np.zeros(n, dtype=np.int64)   # convictions proven before the current month
     pend_row = np.zeros(0, dtype=np.int64)  # convictions not yet proven: person, proven day
     pend_day = np.zeros(0, dtype=np.int64)
     cs = np.full(n, -1, dtype=np.int64)   # current/pending custody spell [cs, cr)
     cr = np.full(n, -1, dtype=np.int64)
+    jail = np.zeros(0, dtype=np.int64)  # people whose custody spell may not be over yet
     out: dict[str, list[np.ndarray]] = {k: [] for k in (
         "row", "day", "proven", "category", "outcome", "custody_start", "custody_release")}
     for m, (ms, me) in enumerate(zip(MONTH_STARTS, MONTH_ENDS, strict=True)):
         if m > 0:
-            x = params.ar_rho * x + innov_sd * rng.normal(seed, S_AR, pop.pid, m)
+            z = rng.to_normal(rng.extend(h_ar, m))
+            z *= innov_sd
+            x *= params.ar_rho
+            x += z
         mid = 0.5 * (ms + me)
-        age = (mid - pop.dob) / 365.25
         a = np.maximum(ms, day10)
         b = np.minimum(me, end_alive)
         span = np.maximum(b - a, 0)
-        lo = np.maximum(a, cs)
-        hi = np.minimum(b, cr)
-        blen = np.maximum(hi - lo, 0)
-        free = span - blen
+        # custody days in the month, [max(a, cs), min(b, cr)): only spells not yet over count
+        jail = jail[cr[jail] > ms]
+        blen = np.zeros(n, dtype=np.int64)
+        blen[jail] = np.maximum(np.minimum(b[jail], cr[jail]) - np.maximum(a[jail], cs[jail]),
+                                0)
+        free = span
+        free[jail] -= blen[jail]
         release = pend_day < ms
         np.add.at(conv, pend_row[release], 1)
         pend_row, pend_day = pend_row[~release], pend_day[~release]
-        lam = np.exp(pop.mu + pop.ar_scale * x + np.where(rec > 0, pop.desist, 0.0)
-                     + age_curve(age, params.age_curve_scale)) * free
-        lam = np.where(free > 0, lam, 0.0)
+        # exp(mu + ar_scale * x + desist + age_curve) * free, in that order of operations;
+        # lam is 0 where free is 0 (the exponential is finite)
+        lam = pop.ar_scale * x
+        lam += pop.mu
+        lam += desist_now
+        lam += curve[(ms + me) - dob2]
+        np.exp(lam, out=lam)
+        lam *= free
         who = np.flatnonzero(lam > 1e-6)
-        counts = np.zeros(n, dtype=np.int64)
-        counts[who] = rng.poisson_inverse(rng.uniform(seed, S_COUNT, pop.pid[who], m), lam[who])
-        who = np.flatnonzero(counts)
-        if who.size == 0:
+        counts = rng.poisson_inverse(rng.to_uniform(rng.extend(h_count[who], m)), lam[who])
+        nz = np.flatnonzero(counts)
+        if nz.size == 0:
             continue
-        row = np.repeat(who, counts[who])
-        k = np.arange(row.size) - np.repeat(np.cumsum(counts[who]) - counts[who], counts[who])
+        who, counts = who[nz], counts[nz]
+        row = np.repeat(who, counts)
+        k = np.arange(row.size) - np.repeat(np.cumsum(counts) - counts, counts)
         key = (pop.pid[row], m, k)
         day = a[row] + np.floor(rng.uniform(seed, S_DAY, *key) * free[row]).astype(np.int64)
-        day = np.where((blen[row] > 0) & (day >= lo[row]), day + blen[row], day)
+        day = np.where((blen[row] > 0) & (day >= np.maximum(a[row], cs[row])), day + blen[row],
+                       day)
         # programme effect: thinning of latent offences
         es = effect_start[row]
         in_effect = (day > es) & (day <= es + EFFECT_DAYS)
@@ -240,7 +263,8 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         # proven before it (the same definitions as the covariates)
         rec_now = rec[row] + _earlier_same_person(row, day, row, day)
         conv_now = conv[row] + _earlier_same_person(pend_row, pend_day, row, day)
-        outcome, lag = _outcomes(seed, key, cat, rec_now, conv_now, age[row],
+        age_row = (mid - pop.dob[row]) / 365.25
+        outcome, lag = _outcomes(seed, key, cat, rec_now, conv_now, age_row,
                                  pop.area[row], day, area_nfa, area_delay)
         proven = np.where(lag >= 0, day + lag, NEVER)
         # custody after some convictions: one spell at a time, starting at sentence
@@ -259,7 +283,9 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         c_rel = np.where(first, np.minimum(c_rel, pop.death[row]), NEVER)
         cs[row[first]] = c_start[first]
         cr[row[first]] = c_rel[first]
+        jail = np.union1d(jail, row[first])
         np.add.at(rec, row, 1)
+        desist_now[row] = pop.desist[row]
         new = is_conv & (proven < NEVER)
         pend_row = np.concatenate([pend_row, row[new]])
         pend_day = np.concatenate([pend_day, proven[new]])
