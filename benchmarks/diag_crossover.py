@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_coverage import code_version  # noqa: E402
+from bench_coverage import code_version
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SETS = ("all", "round", "late")
