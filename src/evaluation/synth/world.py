@@ -6,14 +6,13 @@ high drifts back to their own level afterwards, so regression to the mean *emerg
 selecting at a peak. A low-risk group (``low_share``) has a narrow, low level, a weak
 fluctuation and desists after a first police contact: they receive most out-of-court
 disposals and seldom reoffend (the published 5% / 10% / 15% after community resolutions,
-conditional and simple cautions). Disposal decisions use only what the police knew on the
-offence day: records before that day and convictions proven before it. Offences are not committed in custody, after death or after the cut-off.
+conditional and simple cautions). Disposals use only what the police knew on the offence day.
+No offence is committed in custody, after death or after the cut-off.
 A programme multiplies the intensity by ``theta`` for ``EFFECT_DAYS`` after the index date, by
 thinning: each latent offence has its own uniform and survives if it is below ``theta``.
 
-Every draw is a hash of (seed, stream, person, month, k) (``rng.py``), so re-running the loop
-for a subset of people without their programme gives their untreated potential outcomes with
-common random numbers.
+Every draw is a hash of (seed, stream, person, month, k) (``rng.py``): re-running the loop for
+some people without their programme gives untreated potential outcomes (common random numbers).
 """
 
 from __future__ import annotations
@@ -191,8 +190,7 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
     x = s_x * rng.to_normal(rng.extend(h_ar, 0))
     day10 = pop.dob + int(np.ceil(10 * 365.25)) + 1
     end_alive = np.minimum(pop.death + 1, CUTOFF_DAY + 1)
-    # age_curve at every age a month's midpoint can give (in half days): a table lookup
-    # instead of a logarithm per person and month, with the same arithmetic per value
+    # age_curve at every age a month's midpoint can give (half days): a lookup, same arithmetic
     twice_lo = int(MONTH_STARTS[0] + MONTH_ENDS[0]) - 2 * int(pop.dob.max()) if n else 0
     twice_hi = int(MONTH_STARTS[-1] + MONTH_ENDS[-1]) - 2 * int(pop.dob.min()) if n else 0
     curve = age_curve((np.arange(twice_lo, twice_hi + 1, dtype=np.int64) * 0.5) / 365.25,
@@ -210,10 +208,7 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         "row", "day", "proven", "category", "outcome", "custody_start", "custody_release")}
     for m, (ms, me) in enumerate(zip(MONTH_STARTS, MONTH_ENDS, strict=True)):
         if m > 0:
-            z = rng.to_normal(rng.extend(h_ar, m))
-            z *= innov_sd
-            x *= params.ar_rho
-            x += z
+            x = params.ar_rho * x + innov_sd * rng.to_normal(rng.extend(h_ar, m))
         mid = 0.5 * (ms + me)
         a = np.maximum(ms, day10)
         b = np.minimum(me, end_alive)
@@ -221,15 +216,13 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         # custody days in the month, [max(a, cs), min(b, cr)): only spells not yet over count
         jail = jail[cr[jail] > ms]
         blen = np.zeros(n, dtype=np.int64)
-        blen[jail] = np.maximum(np.minimum(b[jail], cr[jail]) - np.maximum(a[jail], cs[jail]),
-                                0)
+        blen[jail] = (np.minimum(b[jail], cr[jail]) - np.maximum(a[jail], cs[jail])).clip(0)
         free = span
         free[jail] -= blen[jail]
         release = pend_day < ms
         np.add.at(conv, pend_row[release], 1)
         pend_row, pend_day = pend_row[~release], pend_day[~release]
-        # exp(mu + ar_scale * x + desist + age_curve) * free, in that order of operations;
-        # lam is 0 where free is 0 (the exponential is finite)
+        # exp(mu + ar_scale * x + desist + age_curve) * free, in that order (0 where free is 0)
         lam = pop.ar_scale * x
         lam += pop.mu
         lam += desist_now
