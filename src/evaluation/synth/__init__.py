@@ -17,18 +17,14 @@ import pandas as pd
 from evaluation import __version__
 
 from .calibration import calibration_table
+from .chunks import simulate_offending
 from .effects import HOW, att_truth
 from .history import History
+from .parallel import background, use_processes
 from .programmes import THETA, select_all
 from .scenarios import SCENARIOS, Scenario, confounder, get_scenario
 from .tables import build_tables
-from .world import (
-    CUTOFF,
-    NEVER,
-    WorldParams,
-    make_population,
-    simulate_offending,
-)
+from .world import CUTOFF, NEVER, WorldParams, make_population
 from .writer import write_world
 
 __all__ = ["SCENARIOS", "Scenario", "SyntheticWorld", "WorldParams", "calibration_table",
@@ -46,16 +42,23 @@ class SyntheticWorld:
     extras: dict = field(default_factory=dict, repr=False)
 
 
-def potential_worlds(seed: int, params: WorldParams, scenario: str | Scenario | None = None):
+def potential_worlds(seed: int, params: WorldParams, scenario: str | Scenario | None = None,
+                     workers: int | None = None):
     """Population, factual events, both potential-outcome histories and the selections.
 
     The world without any programme is simulated first (``hist0``); everyone selected into a
     programme with a planted effect other than 1 is then re-simulated from their start date
     with that effect, which gives the factual events and ``hist1``. The truth is the contrast
     of the two histories for the same people (``effects.att_truth``). ``scenario`` names a
-    harder world (``scenarios.SCENARIOS``); the default changes nothing.
+    harder world (``scenarios.SCENARIOS``); the default changes nothing. ``workers``: processes
+    for the monthly loop (``parallel.py``; the results never depend on it).
     """
-    sc = get_scenario(scenario)
+    pop, factual, hist0, selections = _worlds(seed, params, get_scenario(scenario), workers)
+    return pop, factual, History(factual), hist0, selections
+
+
+def _worlds(seed: int, params: WorldParams, sc: Scenario, workers: int | None):
+    """``potential_worlds`` without the factual history (only the truth needs it)."""
     pop = make_population(seed, params.n_people, params)
     if sc.confounder_offending or sc.confounder_selection:
         pop.confounder = confounder(seed, pop.pid)
@@ -65,7 +68,7 @@ def potential_worlds(seed: int, params: WorldParams, scenario: str | Scenario | 
         area["area_nfa"] = np.asarray(sc.area_nfa_shift, dtype=float)
     if sc.area_proof_delay is not None:
         area["area_delay"] = np.asarray(sc.area_proof_delay, dtype=float)
-    world0 = simulate_offending(seed, pop, params, **area)
+    world0 = simulate_offending(seed, pop, params, **area, workers=workers)
     hist0 = History(world0)
     selections = select_all(seed, pop, hist0, None if sc.is_default else sc)
     person = np.concatenate([s.episodes["person"] for s in selections])
@@ -73,32 +76,17 @@ def potential_worlds(seed: int, params: WorldParams, scenario: str | Scenario | 
     theta = np.concatenate([s.treated_theta for s in selections])
     eff = theta != 1.0
     treated_world = simulate_offending(seed, pop.subset(person[eff]), params,
-                                       effect_start=start[eff], theta=theta[eff], **area)
+                                       effect_start=start[eff], theta=theta[eff], **area,
+                                       workers=workers)
     keep = ~np.isin(world0["pid"], person[eff])
     factual = {k: np.concatenate([world0[k][keep], treated_world[k]])
                for k in world0 if k != "row"}
-    return pop, factual, History(factual), hist0, selections
+    return pop, factual, hist0, selections
 
 
-def generate(seed: int = 20190930, n_people: int | None = None, scale: float = 1.0,
-             params: WorldParams | None = None,
-             scenario: str | Scenario | None = None) -> SyntheticWorld:
-    """Simulate the synthetic West Midlands world.
-
-    ``scale`` shrinks the population, and so every programme cohort, proportionally;
-    ``n_people`` sets the simulated population directly (e.g. 1,000,000 for a benchmark);
-    ``scenario`` picks a harder world (``SCENARIOS``; recorded in extract.json and truth.json).
-    """
-    sc = get_scenario(scenario)
-    if scale <= 0:
-        raise ValueError(f"scale must be > 0, got {scale}")
-    params = params or WorldParams()
-    n = int(n_people) if n_people is not None else int(round(params.n_people * scale))
-    if n < 1000:
-        raise ValueError(f"the population must have at least 1000 people, got {n}")
-    params = replace(params, n_people=n)
-    pop, factual, hist1, hist0, selections = potential_worlds(seed, params, sc)
-
+def _truth(sc: Scenario, pop, factual: dict, hist0: History, selections) -> dict:
+    """The planted truth of every programme: its treated with and without the programme."""
+    hist1 = History(factual)
     truth = {"how_computed": HOW, "programmes": {}}
     for s in selections:
         ep = s.episodes
@@ -116,8 +104,36 @@ def generate(seed: int = 20190930, n_people: int | None = None, scale: float = 1
             entry["treated_definition"] = ("episodes with disposal_type conditional_caution; "
                                            "community_resolution episodes carry no effect")
         truth["programmes"][s.programme] = entry
+    return truth
 
-    tables = build_tables(pop, factual, selections)
+
+def generate(seed: int = 20190930, n_people: int | None = None, scale: float = 1.0,
+             params: WorldParams | None = None,
+             scenario: str | Scenario | None = None,
+             workers: int | None = None) -> SyntheticWorld:
+    """Simulate the synthetic West Midlands world.
+
+    ``scale`` shrinks the population, and so every programme cohort, proportionally;
+    ``n_people`` sets the simulated population directly (e.g. 1,000,000 for a benchmark);
+    ``scenario`` picks a harder world (``SCENARIOS``; recorded in extract.json and truth.json);
+    ``workers`` caps the processes used (``parallel.resolve_workers``: default the
+    ``EVALUATION_SYNTH_WORKERS`` environment variable, else up to 2 cores). The output is the
+    same, byte for byte, whatever the number of workers.
+    """
+    sc = get_scenario(scenario)
+    if scale <= 0:
+        raise ValueError(f"scale must be > 0, got {scale}")
+    params = params or WorldParams()
+    n = int(n_people) if n_people is not None else int(round(params.n_people * scale))
+    if n < 1000:
+        raise ValueError(f"the population must have at least 1000 people, got {n}")
+    params = replace(params, n_people=n)
+    pop, factual, hist0, selections = _worlds(seed, params, sc, workers)
+    # the truth (both histories, lifelines) in a child process while the tables are built
+    with background(lambda: _truth(sc, pop, factual, hist0, selections),
+                    use_processes(workers, n)) as truth_job:
+        tables = build_tables(pop, factual, selections)
+        truth = truth_job.result()
     metadata = {
         "data_cutoff": str(CUTOFF.date()),
         "synthetic": True,

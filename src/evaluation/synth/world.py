@@ -166,22 +166,19 @@ def _lognormal_days(u: np.ndarray, median: float, sd: float) -> np.ndarray:
     return np.exp(np.log(median) + sd * ndtri(u))
 
 
-def simulate_offending(seed: int, pop: Population, params: WorldParams,
-                       effect_start: np.ndarray | None = None,
-                       theta: np.ndarray | None = None,
-                       area_nfa: np.ndarray | None = None,
-                       area_delay: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Run the monthly loop for ``pop``; returns offence arrays (one entry per offence).
+def simulate_months(seed: int, pop: Population, params: WorldParams,
+                    effect_start: np.ndarray, theta: np.ndarray,
+                    area_nfa: np.ndarray | None = None,
+                    area_delay: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Run the monthly loop for ``pop``; returns offence arrays (one entry per offence) in
+    (month, row, day, k) order, with their ``month``, before the cut-off (``chunks.finish``).
 
     ``effect_start``/``theta`` (per person; NEVER/1.0 for none) thin offences committed on days
     ``effect_start + 1 .. effect_start + EFFECT_DAYS``. ``area_nfa``/``area_delay`` (per area,
     scenario only) shift the no-further-action probability and scale the proof delay.
+    Everything is per person: a split of the people gives the same rows (``chunks.py``).
     """
     n = len(pop)
-    if effect_start is None:
-        effect_start = np.full(n, NEVER, dtype=np.int64)
-    if theta is None:
-        theta = np.ones(n)
     s_x = params.ar_sd
     innov_sd = s_x * np.sqrt(1.0 - params.ar_rho**2)
     # the person part of the monthly hashes, hashed once (rng.extend adds the month)
@@ -205,7 +202,8 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
     cr = np.full(n, -1, dtype=np.int64)
     jail = np.zeros(0, dtype=np.int64)  # people whose custody spell may not be over yet
     out: dict[str, list[np.ndarray]] = {k: [] for k in (
-        "row", "day", "proven", "category", "outcome", "custody_start", "custody_release")}
+        "row", "day", "proven", "category", "outcome", "custody_start", "custody_release",
+        "month")}
     for m, (ms, me) in enumerate(zip(MONTH_STARTS, MONTH_ENDS, strict=True)):
         if m > 0:
             x = params.ar_rho * x + innov_sd * rng.to_normal(rng.extend(h_ar, m))
@@ -268,15 +266,15 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         first = np.zeros(row.size, dtype=bool)
         idx = np.flatnonzero(cust)
         if idx.size:
-            _, first_pos = np.unique(row[idx], return_index=True)
-            first[idx[first_pos]] = True
+            first[idx[np.flatnonzero(np.diff(row[idx], prepend=-1))]] = True  # rows sorted
         serve = 30 + np.floor(_lognormal_days(rng.uniform(seed, S_SERVE, *key), 90, 0.9))
         c_start = np.where(first, proven, NEVER)
         c_rel = np.where(first, c_start + serve.astype(np.int64), NEVER)
         c_rel = np.where(first, np.minimum(c_rel, pop.death[row]), NEVER)
         cs[row[first]] = c_start[first]
         cr[row[first]] = c_rel[first]
-        jail = np.union1d(jail, row[first])
+        jail = np.sort(np.concatenate([jail, row[first]]))
+        jail = jail[np.diff(jail, prepend=-1) != 0]  # np.union1d, without its slow hashing
         np.add.at(rec, row, 1)
         desist_now[row] = pop.desist[row]
         new = is_conv & (proven < NEVER)
@@ -284,11 +282,9 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         pend_day = np.concatenate([pend_day, proven[new]])
         for name, val in (("row", row), ("day", day), ("proven", proven), ("category", cat),
                           ("outcome", outcome), ("custody_start", c_start),
-                          ("custody_release", c_rel)):
+                          ("custody_release", c_rel), ("month", np.full(row.size, m))):
             out[name].append(val)
-    res = {k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64)) for k, v in out.items()}
-    res["pid"] = pop.pid[res["row"]]
-    return _finish(res, pop)
+    return {k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64)) for k, v in out.items()}
 
 
 def _earlier_same_person(e_row: np.ndarray, e_day: np.ndarray, row: np.ndarray,
@@ -352,23 +348,3 @@ def _outcomes(seed, key, cat, rec, conv, age, area, day, area_nfa=None, area_del
                                     ).astype(np.int64)
         lag[is_cr] = np.floor(_lognormal_days(ul[is_cr], 3 * f[is_cr], 1.0)).astype(np.int64)
     return outcome, lag
-
-
-def _finish(res: dict[str, np.ndarray], pop: Population) -> dict[str, np.ndarray]:
-    """Apply the cut-off and death to disposals: not yet disposed at the cut-off is pending;
-    proceedings end at death; custody dates after the cut-off are empty."""
-    death = pop.death[res["row"]]
-    proven = res["proven"].copy()
-    outcome = res["outcome"].copy()
-    disposed = proven < NEVER
-    late = disposed & (proven > CUTOFF_DAY)
-    outcome[late] = OUT["pending"]
-    dead = disposed & ~late & (proven > death)
-    outcome[dead] = OUT["no_further_action"]
-    proven[late | dead] = NEVER
-    res["proven"], res["outcome"] = proven, outcome
-    cst = res["custody_start"]
-    res["custody_start"] = np.where(cst <= CUTOFF_DAY, cst, NEVER)
-    rel = res["custody_release"]
-    res["custody_release"] = np.where((rel <= CUTOFF_DAY) & (cst <= CUTOFF_DAY), rel, NEVER)
-    return res
