@@ -56,31 +56,56 @@ def _ids(prefix: str, n: int, width: int) -> pd.Series:
     return padded_ids(prefix, np.arange(1, n + 1), width)
 
 
-def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    """Exactly the contract columns, in order, with the contract types (empty = missing)."""
+def conform(frame: pd.DataFrame | dict, table: str) -> pd.DataFrame:
+    """Exactly the contract columns, in order, with the contract types (empty = missing).
+
+    ``frame`` may be a dict of equal-length columns. A column already of its contract type (an
+    object column without missing values) is used as it is, and the columns are not
+    consolidated into 2-D blocks: on two million offences the copies took seconds.
+    """
+    columns = frame if isinstance(frame, dict) else {c: frame[c] for c in frame.columns}
+    n = len(frame) if not isinstance(frame, dict) else len(next(iter(columns.values()), ()))
     out = {}
-    n = len(frame)
     for col in CONTRACT[table].columns:
-        if col.name in frame:
-            values = frame[col.name].reset_index(drop=True)
+        if col.name in columns:
+            values = _series(columns[col.name])
         else:
             values = pd.Series([None] * n, dtype=object)
         kind = col.kind
         if kind in _KIND_DTYPE:
             if kind == "bool" and values.dtype == object:
                 values = values.astype("boolean")
-            out[col.name] = values.astype(_KIND_DTYPE[kind])
+            if str(values.dtype) != _KIND_DTYPE[kind]:
+                values = values.astype(_KIND_DTYPE[kind])
+            out[col.name] = values
         else:
-            values = values.astype(object)
-            out[col.name] = values.where(values.notna(), None)
-    return pd.DataFrame(out, columns=CONTRACT[table].column_names)
+            if values.dtype != object:
+                values = values.astype(object)
+            out[col.name] = values.where(values.notna(), None) if values.hasnans else values
+    return pd.DataFrame(out, columns=CONTRACT[table].column_names, copy=False)
+
+
+def _series(values) -> pd.Series:
+    """``values`` as a Series with the default index (no copy when it already has one)."""
+    if not isinstance(values, pd.Series):
+        return pd.Series(values)
+    index = values.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return values
+    return values.reset_index(drop=True)
+
+
+def _sorted_unique(x: np.ndarray) -> np.ndarray:
+    """``np.unique`` of integers by sorting (numpy's hashing unique is slow on millions)."""
+    x = np.sort(x)
+    return x[np.diff(x, prepend=x[:1] - 1) != 0] if x.size else x
 
 
 def build_tables(pop: Population, off: dict[str, np.ndarray], selections) -> dict[str, pd.DataFrame]:
     # offences
     order = np.lexsort((off["outcome"], off["category"], off["proven"], off["day"], off["pid"]))
     o = {k: v[order] for k, v in off.items()}
-    offences = conform(pd.DataFrame({
+    offences = conform({
         "offence_id": _ids("O", order.size, 8),
         "person_id": person_ids(o["pid"]),
         "offence_date": dates(o["day"]),
@@ -89,7 +114,7 @@ def build_tables(pop: Population, off: dict[str, np.ndarray], selections) -> dic
         "outcome": np.asarray(OUTCOMES, dtype=object)[o["outcome"]],
         "custody_start": dates(o["custody_start"]),
         "custody_release": dates(o["custody_release"]),
-    }), "offences")
+    }, "offences")
 
     # programme episodes and pools
     ep_frames, pool_frames = [], []
@@ -124,15 +149,15 @@ def build_tables(pop: Population, off: dict[str, np.ndarray], selections) -> dic
     pool = conform(pl, "comparison_pool")
 
     # people: everyone who appears in another table
-    pids = np.unique(np.concatenate([off["pid"], ep["pid"].to_numpy(),
-                                     pl["pid"].to_numpy()]).astype(np.int64))
-    people = conform(pd.DataFrame({
+    pids = _sorted_unique(np.concatenate([off["pid"], ep["pid"].to_numpy(),
+                                          pl["pid"].to_numpy()]).astype(np.int64))
+    people = conform({
         "person_id": person_ids(pids),
         "sex": np.where(pop.male[pids], "M", "F").astype(object),
         "date_of_birth": dates(pop.dob[pids]),
         "ethnicity_group": np.asarray(ETHNICITY_GROUPS, dtype=object)[pop.ethnicity[pids]],
         "area": np.asarray(AREAS, dtype=object)[pop.area[pids]],
         "date_of_death": dates(np.where(pop.death[pids] < NEVER, pop.death[pids], NEVER)),
-    }), "people")
+    }, "people")
     return {"people": people, "offences": offences, "programme_episodes": episodes,
             "comparison_pool": pool}
