@@ -18,7 +18,7 @@ DEFAULT_REPORTS = Path("reports")
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from evaluation.synth import calibration_table, generate, write_world
+    from evaluation.synth import generate, write_and_calibrate
     from evaluation.synth.scenarios import SCENARIOS
 
     if args.scenario not in SCENARIOS:  # checked here: the parser must not import the generator
@@ -27,12 +27,11 @@ def _synth(args: argparse.Namespace) -> int:
         return 2
     started = time.perf_counter()
     world = generate(seed=args.seed, n_people=args.people, scale=args.scale,
-                     scenario=args.scenario)
-    paths = write_world(world, args.out, fmt=args.format)
+                     scenario=args.scenario, workers=args.workers)
+    paths, table = write_and_calibrate(world, args.out, fmt=args.format, workers=args.workers)
     elapsed = time.perf_counter() - started
     print(f"Synthetic extract (seed {args.seed}) written to {args.out} in {elapsed:.1f} s:\n"
           + "\n".join(f"  {path}" for path in paths))
-    table = calibration_table(world)
     table.to_csv(Path(args.out) / "calibration.csv", index=False)
     print("\nCalibration against the seed papers (published vs generated):")
     print(table[["target", "published", "generated", "tolerance", "within_tolerance"]]
@@ -266,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--scenario", default="default",
                        help="a harder world (benchmarks/README.md): adoption_lag, crossover, "
                             "rescoring, unmeasured_confounder, area_differences")
+    synth.add_argument("--workers", type=int, default=None, help="processes (default: up to 2)")
     synth.set_defaults(func=_synth)
 
     validate = sub.add_parser(

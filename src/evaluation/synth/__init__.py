@@ -28,7 +28,7 @@ from .world import CUTOFF, NEVER, WorldParams, make_population
 from .writer import write_world
 
 __all__ = ["SCENARIOS", "Scenario", "SyntheticWorld", "WorldParams", "calibration_table",
-           "generate", "potential_worlds", "write_world"]
+           "generate", "potential_worlds", "write_and_calibrate", "write_world"]
 
 GENERATOR = "evaluation.synth"
 
@@ -152,6 +152,15 @@ def generate(seed: int = 20190930, n_people: int | None = None, scale: float = 1
         metadata["description"] += f" Scenario {sc.name}: {sc.description}."
         truth["scenario"] = sc.record()
     return SyntheticWorld(tables, metadata, truth, scale=float(scale))
+
+
+def write_and_calibrate(world: SyntheticWorld, out_dir, fmt: str = "parquet",
+                        workers: int | None = None):
+    """``write_world`` and ``calibration_table``: (paths written, table). For a large world the
+    table is computed in a child process while this one writes the files."""
+    processes = use_processes(workers, world.metadata["n_people_simulated"])
+    with background(lambda: calibration_table(world), processes) as table:
+        return write_world(world, out_dir, fmt=fmt), table.result()
 
 
 _ = NEVER  # re-exported for callers that read day numbers

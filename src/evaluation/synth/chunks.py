@@ -11,7 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 from .parallel import map_chunks, use_processes
-from .world import CUTOFF_DAY, NEVER, OUT, Population, WorldParams, simulate_months
+from .world import (
+    CUTOFF_DAY,
+    MONTH_STARTS,
+    NEVER,
+    OUT,
+    Population,
+    WorldParams,
+    simulate_months,
+)
 
 
 def simulate_offending(seed: int, pop: Population, params: WorldParams,
@@ -35,14 +43,21 @@ def simulate_offending(seed: int, pop: Population, params: WorldParams,
         res["row"] += lo
         return res
 
-    parts = map_chunks(chunk, n, use_processes(workers, n))
-    month = np.concatenate([p.pop("month") for p in parts])
-    res = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    if len(parts) > 1:  # (month, row, ...) order; rows are increasing across the chunks
-        order = np.argsort(month, kind="stable")
-        res = {k: v[order] for k, v in res.items()}
+    res = _by_month(map_chunks(chunk, n, use_processes(workers, n)))
     res["pid"] = pop.pid[res["row"]]
     return finish(res, pop)
+
+
+def _by_month(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The chunks' arrays in (month, row, ...) order: month by month, the chunks in turn (their
+    rows are increasing), i.e. the order of one run over everyone."""
+    cuts = [np.searchsorted(p.pop("month"), np.arange(len(MONTH_STARTS) + 1)) for p in parts]
+    if len(parts) == 1:
+        return parts[0]
+    pieces = [(c[m], c[m + 1], p) for m in range(len(MONTH_STARTS))
+              for c, p in zip(cuts, parts, strict=True) if c[m + 1] > c[m]]
+    return {k: np.concatenate([p[k][lo:hi] for lo, hi, p in pieces] or [parts[0][k][:0]])
+            for k in parts[0]}
 
 
 def finish(res: dict[str, np.ndarray], pop: Population) -> dict[str, np.ndarray]:
