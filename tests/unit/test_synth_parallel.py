@@ -1,4 +1,4 @@
-"""The generator's output does not depend on the number of processes it uses."""
+"""The generator's output does not depend on the number of processes (or on sorting packed keys)."""
 
 from __future__ import annotations
 
@@ -67,3 +67,13 @@ def test_background_with_one_process_runs_here_once():
         assert calls == []
         assert job.result() == 1 and job.result() == 1
     assert calls == [1]
+
+
+@pytest.mark.parametrize("spans", [(3, 5, 1), (2, 10**6, 40), (2**40, 2**30, 7)])
+def test_packed_lexsort_is_numpy_lexsort(spans):
+    from evaluation.synth.sorting import lexsort_ints
+
+    gen = np.random.default_rng(5)
+    keys = [gen.integers(-s // 2, s - s // 2, 20_000) for s in spans]  # ties, negatives
+    np.testing.assert_array_equal(lexsort_ints(keys), np.lexsort(keys))
+    assert lexsort_ints([np.zeros(0, dtype=np.int64)]).size == 0

@@ -10,6 +10,7 @@ import numpy as np
 
 from evaluation.data.contract import OFFENCE_CATEGORIES, PROVEN_OUTCOMES
 
+from .sorting import lexsort_ints
 from .world import NEVER, OUT
 
 PROVEN_CODES = np.array([OUT[o] for o in PROVEN_OUTCOMES])
@@ -26,7 +27,7 @@ class History:
     """Offences sorted by (person, day) for pairing with index rows."""
 
     def __init__(self, off: dict[str, np.ndarray]):
-        order = np.lexsort((off["day"], off["pid"]))
+        order = lexsort_ints((off["day"], off["pid"]))
         self.o = {k: v[order] for k, v in off.items()}
         self.proven = np.isin(self.o["outcome"], PROVEN_CODES) & (self.o["proven"] < NEVER)
 

@@ -18,6 +18,7 @@ from evaluation.data.contract import (
     PROGRAMMES,
 )
 
+from .sorting import lexsort_ints
 from .world import NEVER, START, Population
 
 _KIND_DTYPE = {"date": "datetime64[ns]", "int": "Int64", "float": "float64", "bool": "boolean"}
@@ -101,9 +102,18 @@ def _sorted_unique(x: np.ndarray) -> np.ndarray:
     return x[np.diff(x, prepend=x[:1] - 1) != 0] if x.size else x
 
 
+def _never_last(day: np.ndarray) -> np.ndarray:
+    """Day numbers with NEVER replaced by (latest day + 1): the same order, a narrow range."""
+    never = day >= NEVER
+    if not never.any() or (never.all() or np.any(day[never] != NEVER)):
+        return day
+    return np.where(never, day[~never].max() + 1, day)
+
+
 def build_tables(pop: Population, off: dict[str, np.ndarray], selections) -> dict[str, pd.DataFrame]:
     # offences
-    order = np.lexsort((off["outcome"], off["category"], off["proven"], off["day"], off["pid"]))
+    order = lexsort_ints((off["outcome"], off["category"], _never_last(off["proven"]),
+                          off["day"], off["pid"]))
     o = {k: v[order] for k, v in off.items()}
     offences = conform({
         "offence_id": _ids("O", order.size, 8),
