@@ -16,6 +16,7 @@ out near HR 1.2, although every covariate balanced on its mean.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -61,7 +62,17 @@ IOM_ROUNDS = [day_of(f"{y}-{m:02d}-01") for y in range(2014, 2019) for m in rang
 IOM_ADOPT = dict(intercept=-2.6, score=0.15, female=-0.2, age=-0.02, custody=0.3)
 
 
-def iom_scores(hist: History, n: int, day: int) -> np.ndarray:
+def iom_window(hist: History) -> SimpleNamespace:
+    """The offences some scoring round counts (proven, in a year before a round, proven before
+    the last one), as ``iom_scores`` reads them: the scores are those over ``hist`` (the same
+    offences, in the same order), each round filtering a fraction of the events."""
+    o, first, last = hist.o, IOM_ROUNDS[0] - 365, IOM_ROUNDS[-1]
+    m = hist.proven & (o["day"] >= first) & (o["day"] < last) & (o["proven"] < last)
+    return SimpleNamespace(o={k: o[k][m] for k in ("day", "proven", "category", "pid")},
+                           proven=np.ones(int(m.sum()), dtype=bool))
+
+
+def iom_scores(hist: History | SimpleNamespace, n: int, day: int) -> np.ndarray:
     """Selection-matrix score at ``day``: proven offences of the last 365 days known by then,
     weighted 2 (acquisitive), 1.5 (violence), 1 (other), doubled if in the last 91 days."""
     o = hist.o
@@ -88,11 +99,13 @@ def select_iom(seed: int, pop: Population, hist: History, used_day: np.ndarray,
     n = len(pop)
     cand_day = np.full(n, -1, dtype=np.int64)
     cand_score = np.zeros(n)
-    prev = iom_scores(hist, n, IOM_ROUNDS[0])
+    window = iom_window(hist)
+    prev = iom_scores(window, n, IOM_ROUNDS[0])
     for r in IOM_ROUNDS[1:]:
-        s = iom_scores(hist, n, r)
-        up = ((s >= IOM_THRESHOLD) & (prev < IOM_THRESHOLD) & (cand_day < 0)
-              & ((r - pop.dob) / 365.25 >= 18) & (pop.death > r) & ~used)
+        s = iom_scores(window, n, r)
+        up = np.flatnonzero(s >= IOM_THRESHOLD)  # then the other conditions, on those only
+        up = up[(prev[up] < IOM_THRESHOLD) & (cand_day[up] < 0)
+                & ((r - pop.dob[up]) / 365.25 >= 18) & (pop.death[up] > r) & ~used[up]]
         cand_day[up], cand_score[up] = r, s[up]
         prev = s
     c = np.flatnonzero(cand_day >= 0)

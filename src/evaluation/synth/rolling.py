@@ -32,6 +32,7 @@ from .programmes import (
     confounding,
     expit,
     iom_scores,
+    iom_window,
 )
 from .scenarios import Scenario
 from .world import CUTOFF_DAY, NEVER, Population
@@ -43,9 +44,10 @@ def _crossings(pop: Population, hist: History, used: np.ndarray, every: bool):
     n = len(pop)
     person, day, score = [], [], []
     seen = np.zeros(n, dtype=bool)
-    prev = iom_scores(hist, n, IOM_ROUNDS[0])
+    window = iom_window(hist)
+    prev = iom_scores(window, n, IOM_ROUNDS[0])
     for r in IOM_ROUNDS[1:]:
-        s = iom_scores(hist, n, r)
+        s = iom_scores(window, n, r)
         up = ((s >= IOM_THRESHOLD) & (prev < IOM_THRESHOLD) & ((r - pop.dob) / 365.25 >= 18)
               & (pop.death > r) & ~used)
         if not every:
