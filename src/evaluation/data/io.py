@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from evaluation.data.contract import CONTRACT, DATE_FORMAT, EXTRACT_METADATA_FILE, TABLES, Column
 from evaluation.data.files import (
@@ -205,8 +207,25 @@ def _labels(raw: pd.Series, col: Column) -> tuple[pd.Series, Failures]:
     if _is_numeric(raw):  # a Parquet column of numbers: checked as the text it stands for
         return raw.astype(object).where(raw.notna(), None).map(
             lambda v: v if v is None else str(v)), []
-    text, blank = _text(raw)
-    return text.astype(object).where(~blank, None), []
+    return pd.Series(label_objects(raw, few=col.kind == "category"), index=raw.index,
+                     name=raw.name), []
+
+
+def label_objects(raw: pd.Series, few: bool = False) -> np.ndarray:
+    """The text of ``raw`` trimmed, blanks as None, as Python strings (object array).
+
+    The same values as ``_text`` kept as objects, but stripped and blanked in Arrow memory, so
+    Python strings are built once. ``few`` (a column of a few distinct values, such as a
+    category) builds one string per distinct value and shares it between rows."""
+    arrow = pa.array(raw.astype("string[pyarrow]").array)  # the Arrow data, not a copy
+    stripped = pc.utf8_trim_whitespace(pa.chunked_array([arrow]) if isinstance(
+        arrow, pa.Array) else arrow)
+    text = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, stripped.type), stripped)
+    if not few:
+        return text.to_numpy(zero_copy_only=False)
+    coded = text.combine_chunks().dictionary_encode()
+    values = np.array([*coded.dictionary.to_pylist(), None], dtype=object)
+    return values[pc.fill_null(coded.indices, len(coded.dictionary)).to_numpy()]
 
 
 def coerce_column(raw: pd.Series, col: Column, fmt: str = DATE_FORMAT
@@ -274,7 +293,9 @@ def read_table(path: Path, table: str, metadata: dict | None = None,
             if mask.any():
                     violations.append(Violation(path.name, col.name, rule, data_rows(mask)))
         typed[col.name] = values
-    return pd.DataFrame(typed, index=raw.index), violations
+    # copy=False: the columns are new arrays; consolidating them into blocks would copy
+    # every value once more (most of the frame's cost for two million offences)
+    return pd.DataFrame(typed, index=raw.index, copy=False), violations
 
 
 #: ``Extract.derived`` key naming the programme an extract was cut for (``for_people``).
