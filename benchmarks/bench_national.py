@@ -8,10 +8,12 @@ The extract (built once, cached under ``benchmarks/.cache/national``, gitignored
 synthetic world (``evaluation.synth.generate(seed=20190930)``, or the copy already written in
 ``data/synthetic``) gives 400,000 people with 1.9 million offences; its 200,000 most active
 people are copied 5 times under new pseudonymous ids, so the extract has 1,000,000 people and
-8.5 million offences with the real generator's histories. Every person gets an index date (the
-first offence on or after 2015-01-01, else 2016-01-01); 100,000 of them (a fixed hash of the id)
-are IOM Core episodes and the other 900,000 the comparison pool (``scored_not_adopted``), so the
-IOM configuration (``config/programmes/iom.yaml``) runs unchanged.
+8.5 million offences with the real generator's histories. Every person gets a time zero: the
+monthly scoring round after their first offence on or after 2015-01-01 (rounds 2015-02 to
+2018-12, else the 2016-01 round); 100,000 of them (a fixed hash of the id) are IOM Core episodes
+(eligibility and start at that round) and the other 900,000 the comparison pool
+(``scored_not_adopted``, index date that round), so the IOM configuration
+(``config/programmes/iom.yaml``: sequential trials, one per round) runs unchanged.
 
 Each repeat runs in a fresh child process: ``load_extract`` and then the library's own
 ``evaluate_programme`` (exactly what a report runs: cohort and covariates, propensity, matching,
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
@@ -44,6 +47,9 @@ CACHE = HERE / ".cache" / "national"
 DEFAULT_DATA = HERE.parent / "data" / "synthetic"
 BEGIN, END = "<!-- BEGIN NATIONAL -->", "<!-- END NATIONAL -->"
 N_TREATED, COPIES, TOP = 100_000, 5, 200_000
+# bumped when the cached extract's construction changes, so a stale cache is rebuilt
+# (2: monthly scoring rounds and eligibility_date, for the sequential-trial IOM design)
+EXTRACT_LAYOUT = 2
 
 
 def _peak_mib() -> float:
@@ -60,7 +66,7 @@ def build_extract(cache: Path) -> dict:
     from evaluation.synth import generate, write_world
 
     marker = cache / "built.json"
-    if marker.exists():
+    if marker.exists() and json.loads(marker.read_text()).get("layout") == EXTRACT_LAYOUT:
         return json.loads(marker.read_text())
     t0 = time.perf_counter()
     if (DEFAULT_DATA / "extract.json").exists():
@@ -85,10 +91,15 @@ def build_extract(cache: Path) -> dict:
     people = pd.concat(ppl, ignore_index=True)
     off = pd.concat(offs, ignore_index=True)
     del ppl, offs
-    # index date: first offence on or after 2015-01-01 (else 2016-01-01)
+    # time zero: the monthly scoring round after the first offence on or after 2015-01-01
+    # (rounds 2015-02-01 to 2018-12-01, as in the shipped world; else the 2016-01-01 round),
+    # the same date for an episode's eligibility and start as for a pool row's index date, so
+    # the sequential-trial design (one trial per round, decision 0406) sees real rounds
     late = off.loc[off["offence_date"] >= "2015-01-01", ["person_id", "offence_date"]]
     first = late.groupby("person_id")["offence_date"].min()
-    index = people["person_id"].map(first).fillna(pd.Timestamp("2016-01-01"))
+    rounds = (first.dt.to_period("M") + 1).dt.to_timestamp()
+    rounds = rounds.where(rounds <= pd.Timestamp("2018-12-01"))
+    index = people["person_id"].map(rounds).fillna(pd.Timestamp("2016-01-01"))
     h = pd.util.hash_pandas_object(people["person_id"], index=False).to_numpy()
     treated = np.argsort(h, kind="stable")[:N_TREATED]
     is_t = np.zeros(len(people), bool)
@@ -97,7 +108,8 @@ def build_extract(cache: Path) -> dict:
     ep = pd.DataFrame({
         "episode_id": [f"E{i:07d}" for i in range(1, N_TREATED + 1)],
         "person_id": people["person_id"][is_t].to_numpy(), "programme": "iom",
-        "start_date": index[is_t].to_numpy(), "end_date": pd.NaT, "iom_pillar": "core",
+        "eligibility_date": index[is_t].to_numpy(), "start_date": index[is_t].to_numpy(),
+        "end_date": pd.NaT, "iom_pillar": "core",
         "iom_selection_score": score[is_t]})
     pool = pd.DataFrame({
         "programme": "iom", "person_id": people["person_id"][~is_t].to_numpy(),
@@ -119,7 +131,7 @@ def build_extract(cache: Path) -> dict:
     if cache.parent.name == ".cache":  # keep the cache out of git without touching .gitignore
         (cache.parent / ".gitignore").write_text("*\n")
     write_world(w, cache)
-    info = {"rows": {k: int(len(v)) for k, v in tables.items()},
+    info = {"layout": EXTRACT_LAYOUT, "rows": {k: int(len(v)) for k, v in tables.items()},
             "build_seconds": round(time.perf_counter() - t0, 1)}
     marker.write_text(json.dumps(info, indent=2) + "\n")
     return info
@@ -231,7 +243,9 @@ def one_run(cache: Path) -> dict:
 # --------------------------------------------------------------------------- driver
 def _child(cache: Path) -> dict:
     cmd = [sys.executable, __file__, "--child", "--cache", str(cache)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode:  # say why, not only that the child failed
+        sys.exit(f"national benchmark run failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -289,8 +303,8 @@ def main() -> None:
     result = {
         "benchmark": "one whole IOM evaluation at national scale",
         "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, 2 cores shared with other jobs, Python "
-                   f"{platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, load average "
+                   f"{os.getloadavg()[0]:.1f} at the end, Python {platform.python_version()}",
         "rows": info["rows"], "extract_build_seconds": info["build_seconds"],
         "repeats": len(runs),
         "whole_seconds_median": statistics.median(r["whole_seconds"] for r in runs),

@@ -65,6 +65,25 @@ def test_fine_gray_without_competing_events_is_breslow_cox():
     assert fit["hazard_ratio"].iloc[0] == pytest.approx(np.exp(lo), rel=1e-7)
 
 
+def test_fine_gray_converges_when_the_score_cannot_reach_the_tolerance():
+    # The score is a sum over every row; on a national extract its rounding noise exceeded the
+    # absolute tolerance and Newton-Raphson "did not converge" at the optimum. tol=0 can never
+    # be met by the score, so only reaching working precision (a full step below 1e-10) ends it,
+    # at the same point as the default fit.
+    rng = np.random.default_rng(3)
+    n = 3000
+    treated = rng.integers(0, 2, n)
+    t1 = rng.exponential(300 * np.exp(0.2 * treated))
+    t2, cens = rng.exponential(2000, n), rng.uniform(0, 500, n)
+    t = np.ceil(np.minimum.reduce([t1, t2, cens]))
+    s = np.select([t1 <= np.minimum(t2, cens), t2 <= cens], [1, 2], 0)
+    df = pd.DataFrame({"t": t, "s": s, "treated": treated})
+    default = fine_gray(df, duration_col="t", event_col="s")
+    strict = fine_gray(df, duration_col="t", event_col="s", tol=0.0)
+    assert strict["estimate"].iloc[0] == pytest.approx(default["estimate"].iloc[0], abs=1e-12)
+    assert strict["std_error"].iloc[0] == pytest.approx(default["std_error"].iloc[0], rel=1e-10)
+
+
 def test_bad_columns_are_named_by_both_estimators():
     # one check (estimators.common.finite_column) for cumulative_incidence and fine_gray
     df = pd.DataFrame({"t": [1, 2, 3, 4], "s": [1, 2, 0, 1], "treated": [1, 0, 1, 0]})

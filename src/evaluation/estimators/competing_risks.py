@@ -90,31 +90,55 @@ def _gray_cif(t: np.ndarray, cause: np.ndarray, code: int) -> tuple[np.ndarray, 
     return times, f, v
 
 
-def _aj_influence(t, cause, w, causes):
-    """Weighted Aalen-Johansen CIFs and each person's IJ influence w_i dF/dw_i (one group)."""
+def _aj_influence(t, cause, w, causes, at=None):
+    """Weighted Aalen-Johansen CIFs on the distinct times, and each person's IJ influence
+    w_i dF/dw_i at the times ``at`` (default: every distinct time), one group.
+
+    The influence is computed in closed form from per-time cumulative sums, O(n) per time
+    asked, instead of the person x time matrices of its definition (n x m floats, gigabytes on
+    a national extract; that definition is kept in tests/unit/test_competing_risks_ij.py and
+    this agrees with it to 1e-12). Person i is at risk at the distinct times up to its own,
+    e_i (any cause) and c_i (cause c) mark its end, and with y, h the weighted at-risk total and
+    all-cause hazard, S the Aalen-Johansen survival, h_c the cause-c hazard:
+      d log S(j) / d w_i = A(j) before i's time, A(i) - e_i / (y (1 - h)) at and after it,
+      A = cumsum(h / (y (1 - h)));
+      dF_c(k) / d w_i = sum_{j <= k} S(j-1) h_c(j) dlogS(j-1)/dw_i + S(j-1) dh_c(j)/dw_i,
+      dh_c(j) / d w_i = (c_i [j = i's time] - [j <= i's time] h_c(j)) / y(j),
+    which splits into prefix sums at min(k, i's time) and one tail term."""
     times, idx = np.unique(t, return_inverse=True)
-    m, n = len(times), len(t)
-    at_risk_ind = t[:, None] >= times[None, :]                          # n x m
-    leave = np.zeros((n, m))
-    leave[np.arange(n), idx] = 1.0
-    y = w @ at_risk_ind
-    event_ind = leave * (cause != 0)[:, None]
-    d_all = w @ event_ind
-    h = np.divide(d_all, y, out=np.zeros(m), where=y > 0)
-    s = np.cumprod(1 - h)
-    s_prev = np.r_[1.0, s[:-1]]
-    dh = np.divide(event_ind - at_risk_ind * h, y, out=np.zeros((n, m)), where=y > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dlog = -np.cumsum(np.where(h < 1, dh / (1 - h), 0.0), axis=1)  # d log S_k / d w_i
-    dlog_prev = np.c_[np.zeros(n), dlog[:, :-1]]
-    ds_prev = s_prev * dlog_prev
+    m = len(times)
+    y = np.bincount(idx, weights=w, minlength=m)[::-1].cumsum()[::-1]   # weight at risk
+    ended = cause != 0
+    d_all = np.bincount(idx, weights=w * ended, minlength=m)
+    live = y > 0
+    h = np.divide(d_all, y, out=np.zeros(m), where=live)
+    s_prev = np.r_[1.0, np.cumprod(1 - h)[:-1]]
+    ok = live & (h < 1)
+    a = np.divide(h, y * (1 - h), out=np.zeros(m), where=ok)
+    b = np.divide(1.0, y * (1 - h), out=np.zeros(m), where=ok)
+    inv_y = np.divide(1.0, y, out=np.zeros(m), where=live)
+    cum_a = np.cumsum(a)
+    a_prev = np.r_[0.0, cum_a[:-1]]
+    d_own = cum_a[idx] - ended * b[idx]             # d log S / d w_i from i's time on
+    at_pos = (np.arange(m) if at is None
+              else np.searchsorted(times, np.asarray(at, dtype=float), side="right") - 1)
     out = {}
     for c in causes:
-        ind_c = leave * (cause == c)[:, None]
-        h1 = np.divide(w @ ind_c, y, out=np.zeros(m), where=y > 0)
-        dh1 = np.divide(ind_c - at_risk_ind * h1, y, out=np.zeros((n, m)), where=y > 0)
-        f = np.cumsum(s_prev * h1)
-        infl = np.cumsum(ds_prev * h1 + s_prev * dh1, axis=1) * w[:, None]
+        h_c = np.bincount(idx, weights=w * (cause == c), minlength=m) * inv_y
+        q = s_prev * h_c
+        f = np.cumsum(q)                             # F_c on the distinct times
+        pre_q = np.cumsum(q * a_prev)                # sum q(j) A(j-1), j up to a position
+        pre_r = np.cumsum(s_prev * h_c * inv_y)      # sum S(j-1) h_c(j) / y(j)
+        own = (cause == c) * s_prev[idx] * inv_y[idx]
+        infl = np.zeros((len(t), len(at_pos)))
+        for col, k in enumerate(at_pos):
+            if k < 0:                                # before the first time: F = 0
+                continue
+            upto = np.minimum(idx, k)
+            after = idx < k
+            term = pre_q[upto] - pre_r[upto] + np.where(idx <= k, own, 0.0)
+            term += np.where(after, d_own * (f[k] - f[np.minimum(idx, k)]), 0.0)
+            infl[:, col] = term * w
         out[c] = (f, infl)
     return times, out
 
@@ -186,12 +210,13 @@ def cumulative_incidence(df: pd.DataFrame, *, duration_col: str, event_col: str,
             grid = per[causes[0]][0]
             per = {c: (per[c][1], per[c][2]) for c in causes}
         else:
-            grid, infl = _aj_influence(t[sel], cause[sel], w[sel], causes)
+            grid, infl = _aj_influence(t[sel], cause[sel], w[sel], causes, at=at_given)
             per = {c: (f, _cluster_var(i, codes[sel])) for c, (f, i) in infl.items()}
         at = grid if at_given is None else at_given
         for c in causes:
             f_all, v_all = per[c]
-            f, se = _at(grid, f_all, at), np.sqrt(_at(grid, v_all, at))
+            f = _at(grid, f_all, at)
+            se = np.sqrt(v_all if variance == "ij" else _at(grid, v_all, at))
             lower, upper = _loglog_interval(f, se, z)
             rows.append(pd.DataFrame({
                 "term": f"CIF cause {c}, {label}", "group": label, "cause": c, "time": at,
@@ -224,10 +249,10 @@ def cif_difference(df: pd.DataFrame, *, duration_col: str, event_col: str, times
     infl = np.zeros((len(df), len(at)))
     for value, sign in ((1, 1.0), (0, -1.0)):
         sel = g == value
-        grid, per = _aj_influence(t[sel], status[sel], w[sel], [cause])
+        grid, per = _aj_influence(t[sel], status[sel], w[sel], [cause], at=at)
         f, i = per[cause]
         est += sign * _at(grid, f, at)
-        infl[sel] = sign * _at(grid, i, at)
+        infl[sel] = sign * i
     se = np.sqrt(_cluster_var(infl, codes))
     z = stats.norm.ppf(1 - alpha / 2)
     return pd.DataFrame({

@@ -146,9 +146,13 @@ def event_study(panel: pd.DataFrame, *, treatment_col: str = "treated",
     if np.any(w_cell <= 0):
         raise ValueError("every group x relative month needs at least one person-month")
     mean = np.bincount(cell, weights=w * y, minlength=n_cells) / w_cell
-    clusters, codes = np.unique(panel[cluster_col].to_numpy(), return_inverse=True)
-    infl = np.zeros((len(clusters), n_cells))
-    np.add.at(infl, (codes, cell), w * (y - mean[cell]) / w_cell[cell])
+    # hashed, then only the distinct ids sorted: the codes np.unique gives, without sorting
+    # every person-month's id string (7 s on a national panel)
+    codes, clusters = pd.factorize(panel[cluster_col], sort=True)
+    if np.any(codes < 0):
+        raise ValueError(f"cluster column {cluster_col!r} has missing values")
+    infl = np.bincount(codes * n_cells + cell, weights=w * (y - mean[cell]) / w_cell[cell],
+                       minlength=len(clusters) * n_cells).reshape(len(clusters), n_cells)
     n_obs, n_cl = len(y), len(clusters)
     factor = n_cl / (n_cl - 1) * (n_obs - 1) / (n_obs - n_cells)
     cov_cells = factor * infl.T @ infl
