@@ -169,7 +169,9 @@ def _instrument(times: dict, peaks: dict, cpu: dict):
                         ("binary_effect", "binary (risk difference)"), ("rmst_effect", "RMST"),
                         ("mean_difference", "costs"), ("logrank", "log-rank"),
                         ("ph_check", "PH check"), ("adjusted_effect", "doubly robust"),
-                        ("before_during", "before/during"), ("merge_sparse_levels", "covariates")):
+                        ("before_during", "before/during"), ("merge_sparse_levels", "covariates"),
+                        ("robustness_checks",
+                         "robustness (Rosenbaum, competing risks, event study)")):
         for module in modules:  # the name wherever the split layout imports it
             if hasattr(module, name):
                 setattr(module, name, timed(stage, getattr(module, name)))
