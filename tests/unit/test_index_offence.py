@@ -3,6 +3,7 @@ worked out by hand in a comment."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -126,3 +127,37 @@ def test_a_category_covariate_must_be_declared_categorical():
     with pytest.raises(ConfigError, match="index_disposal.*covariates.categorical"):
         config.with_overrides({"covariates.include": [*config.covariates.include,
                                                       "index_disposal"]})
+
+
+def test_tie_break_matches_a_row_by_row_oracle_on_both_paths():
+    """The per-row packed maximum (pairs grouped by row, as covariates build them) and the
+    lexsort (any order) pick the pair a direct per-row sort by the rule picks, with many ties
+    on day, band and category."""
+    from evaluation.cohort.index_offence import _first_by_rank
+
+    rng = np.random.default_rng(7)
+    n_rows, per_row = 300, 6
+    r = np.repeat(np.arange(n_rows), rng.integers(1, per_row, n_rows))
+    p = np.arange(len(r)) * 3 + rng.integers(0, 3, len(r))  # ascending within each row
+    od = rng.integers(18000, 18004, len(r))  # few days: many ties
+    band = rng.integers(0, 4, len(r))
+    rank = rng.integers(0, 19, len(r))
+    want = {}
+    for i in range(len(r)):
+        k = (-od[i], -band[i], rank[i], p[i])
+        if r[i] not in want or k < want[r[i]][0]:
+            want[r[i]] = (k, p[i])
+    fast = _first_by_rank(r, p, od, band, rank)
+    assert p[fast].tolist() == [want[x][1] for x in sorted(want)]
+    shuffle = rng.permutation(len(r))  # not grouped: the lexsort path
+    slow = _first_by_rank(r[shuffle], p[shuffle], od[shuffle], band[shuffle], rank[shuffle])
+    assert p[shuffle][slow].tolist() == [want[x][1] for x in sorted(want)]
+
+
+def test_label_codes_read_text_and_categorical_columns_alike():
+    from evaluation.cohort.index_offence import label_codes
+
+    values = pd.Series(["b", "a", None, "zz", "a"], dtype=object)
+    text = label_codes(values, ("a", "b", "c"))
+    assert text.tolist() == [1, 0, -1, -1, 0]  # empty and unknown: -1
+    assert label_codes(values.astype("category"), ("a", "b", "c")).tolist() == text.tolist()

@@ -234,24 +234,24 @@ def _data_checks(
     frame: pd.DataFrame, people: pd.DataFrame, cutoff: pd.Timestamp, attrition: Attrition
 ) -> pd.DataFrame:
     """Rows that cannot be analysed whatever the rules: after the cut-off, dead before index."""
-    known = frame["person_id"].isin(people["person_id"])
-    if not known.all():
-        ids = frame.loc[~known, "person_id"].unique()[:10]
+    who = people.drop_duplicates("person_id") if not people["person_id"].is_unique else people
+    key = pd.Index(who["person_id"])  # one hash table for the check and the look-up
+    pos = key.get_indexer(frame["person_id"])
+    if (pos < 0).any():
+        ids = frame.loc[pos < 0, "person_id"].unique()[:10]
         raise ValueError(
             f"people: no record for person_id(s) {list(ids)} found in programme_episodes or "
             "comparison_pool; validate the extract first (evaluation validate)"
         )
-    frame = attrition.exclude(frame, frame["index_date"].isna(), "index date missing",
-                              STAGE_DATA)
-    frame = attrition.exclude(frame, frame["index_date"] > cutoff,
-                              "index date after the data cut-off", STAGE_DATA)
-    who = people[["person_id", "date_of_birth", "date_of_death"]].drop_duplicates("person_id")
-    who = who.assign(date_of_birth=pd.to_datetime(who["date_of_birth"]),
-                     date_of_death=pd.to_datetime(who["date_of_death"]))
-    merged = frame.merge(who, on="person_id", how="left", validate="many_to_one")
-    merged.index = frame.index
-    dead = merged["date_of_death"] < merged["index_date"]
-    return attrition.exclude(merged, dead, "died before the index date", STAGE_DATA)
+    frame = frame.assign(date_of_birth=pd.to_datetime(who["date_of_birth"]).to_numpy()[pos],
+                         date_of_death=pd.to_datetime(who["date_of_death"]).to_numpy()[pos])
+    index_date = frame["index_date"]
+    kept = attrition.exclude_in_order(frame, [
+        (index_date.isna().to_numpy(), "index date missing"),
+        ((index_date > cutoff).to_numpy(), "index date after the data cut-off"),
+        ((frame["date_of_death"] < index_date).to_numpy(), "died before the index date"),
+    ], STAGE_DATA)
+    return frame.loc[kept]
 
 
 def _one_per_person(

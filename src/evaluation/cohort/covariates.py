@@ -27,8 +27,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evaluation.cohort.index_offence import INDEX_OFFENCE_COVARIATES, index_offence
-from evaluation.data.contract import OFFENCE_CATEGORIES, PROVEN_OUTCOMES
+from evaluation.cohort.index_offence import INDEX_OFFENCE_COVARIATES, index_offence, label_codes
+from evaluation.data.contract import OFFENCE_CATEGORIES, OUTCOMES, PROVEN_OUTCOMES
 
 WINDOWS = {"prior_proven_1y": 365, "prior_proven_2y": 730, "prior_proven_5y": 1826}
 DAYS_SINCE_CAP = 3650
@@ -60,6 +60,12 @@ CATEGORY_GROUPS: dict[str, str] = {
 assert set(CATEGORY_GROUPS) == set(OFFENCE_CATEGORIES)
 _GROUP_CODES_BY_NAME = {"violence": 0, "acquisitive": 1, "other": 2}
 _GROUP_CODES = {cat: _GROUP_CODES_BY_NAME[g] for cat, g in CATEGORY_GROUPS.items()}
+# group code by category code (label_codes order); the last entry, -1, for an unknown category
+_GROUP_CODE_OF_CATEGORY = np.array([_GROUP_CODES[c] for c in OFFENCE_CATEGORIES] + [-1],
+                                   dtype=np.int8)
+# per outcome code (label_codes order), the last entry for an unknown or empty outcome
+_IS_PROVEN = np.array([o in PROVEN_OUTCOMES for o in OUTCOMES] + [False])
+_IS_CONVICTION = np.array([o == "conviction" for o in OUTCOMES] + [False])
 
 PEOPLE_COVARIATES = ("age_at_index", "sex", "ethnicity_group", "area", "index_year")
 HISTORY_COVARIATES = (
@@ -142,29 +148,31 @@ def _history(
 ) -> dict[str, np.ndarray]:
     """Offence-history counts for index rows with index day ``d`` and person position ``pos``."""
     n = len(d)
-    offence_date = pd.to_datetime(offences["offence_date"])
+    offence_date = _as_dates(offences["offence_date"])
     _no_missing(offence_date, "offences", "offence_date", offences.index)
     off_person = key.get_indexer(offences["person_id"])  # -1: not in people, never paired
     order = np.argsort(off_person, kind="stable")
     sorted_person = off_person[order]
     start = np.searchsorted(sorted_person, pos, side="left")
     count = np.searchsorted(sorted_person, pos, side="right") - start
-    # Pair every index row with each of its person's offences.
+    # Pair every index row with each of its person's offences (row ascending, and within a
+    # row the offences in table order: index_offence relies on both).
     row = np.repeat(np.arange(n), count)
     offset = np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
     pair = order[np.repeat(start, count) + offset]
 
-    # Per-offence facts first (cheap), then gathered for the pairs as compact arrays.
-    outcome = offences["outcome"].astype(object)
-    is_proven = outcome.isin(PROVEN_OUTCOMES).to_numpy()[pair]
-    is_conviction = (outcome == "conviction").to_numpy()[pair]
-    group_code = (
-        offences["offence_category"].map(_GROUP_CODES).fillna(-1).to_numpy(dtype=np.int8)[pair]
-    )
+    # Per-offence facts as small integer codes (one hash pass per text column), gathered for
+    # the pairs as compact arrays.
+    outcome = label_codes(offences["outcome"], OUTCOMES)
+    is_proven = _IS_PROVEN[outcome][pair]
+    is_conviction = _IS_CONVICTION[outcome][pair]
+    category = label_codes(offences["offence_category"], OFFENCE_CATEGORIES)
+    group_code = _GROUP_CODE_OF_CATEGORY[category][pair]
     di = d[row]
-    od = _days(offence_date)[pair]
-    proven_day = _days(pd.to_datetime(offences["proven_date"]), empty=_NEVER)[pair]
-    custody_day = _days(pd.to_datetime(offences["custody_start"]), empty=_NEVER)[pair]
+    offence_day = _days(offence_date)
+    od = offence_day[pair]
+    proven_day = _days(_as_dates(offences["proven_date"]), empty=_NEVER)[pair]
+    custody_day = _days(_as_dates(offences["custody_start"]), empty=_NEVER)[pair]
 
     before = od < di
     proven_before = proven_day < di
@@ -184,8 +192,16 @@ def _history(
     nearest = np.full(n, DAYS_SINCE_CAP, dtype=np.int64)
     np.minimum.at(nearest, row[before], back[before])
     out["days_since_last_offence"] = nearest
-    out.update(index_offence(row, pair, di, offences, _days(offence_date), n, CATEGORY_GROUPS))
+    out.update(index_offence(row, pair, di, offences, offence_day, n, CATEGORY_GROUPS,
+                             category_code=category))
     return out
+
+
+def _as_dates(values: pd.Series) -> pd.Series:
+    """``values`` as datetimes; a column already typed as datetimes is used as it is (no copy)."""
+    if values.dtype == "datetime64[ns]":
+        return values
+    return pd.to_datetime(values)
 
 
 def _days(values: pd.Series, empty: int | None = None) -> np.ndarray:

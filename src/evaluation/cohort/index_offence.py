@@ -58,41 +58,88 @@ def band_from_cost(cost: float) -> int:
     return 1 + int(cost >= BAND_CUTS[0]) + int(cost >= BAND_CUTS[1])
 
 
-def index_offence(row: np.ndarray, pair: np.ndarray, d_row: np.ndarray, offences: pd.DataFrame,
-                  offence_day: np.ndarray, n: int, groups: dict[str, str]) -> dict[str, np.ndarray]:
-    """Index-offence covariates for ``n`` index rows, given every (row, offence position) pair
-    of an index row with one of its person's offences and the index day of each pair."""
-    category = offences["offence_category"].astype(object).to_numpy()
-    band = pd.Series(category).map(SERIOUSNESS_BAND).fillna(0).to_numpy(dtype=np.int64)
-    cat_rank = pd.Series(category).map({c: i for i, c in enumerate(OFFENCE_CATEGORIES)})
-    cat_rank = cat_rank.fillna(len(OFFENCE_CATEGORIES)).to_numpy(dtype=np.int64)
-    od = offence_day[pair]
-    ok = (od <= d_row) & (category[pair] != "breach")
-    r, p, od = row[ok], pair[ok], od[ok]
-    # latest day first, then higher band, then earlier-listed category, then row order
-    order = np.lexsort((p, cat_rank[p], -band[p], -od, r))
-    r, p = r[order], p[order]
-    first = np.ones(len(r), dtype=bool)
-    first[1:] = r[1:] != r[:-1]
-    rows, chosen = r[first], p[first]
+def label_codes(values: pd.Series, levels: tuple[str, ...]) -> np.ndarray:
+    """Position of each value in ``levels``, -1 where it is not one of them (or empty).
 
+    Why: a text column of a few distinct values is hashed once here, and every later test
+    (is it a breach, its band, its group) is an index into a small array, not a pass over
+    Python strings. Index a lookup array of ``len(levels) + 1`` entries with the codes: -1
+    picks the last entry, the one for an unknown value."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        lookup = pd.Index(levels).get_indexer(values.cat.categories.astype(object))
+        return np.append(lookup, -1)[codes].astype(np.int16)
+    return pd.Categorical(values, categories=list(levels)).codes.astype(np.int16)
+
+
+# per category code (label_codes order over OFFENCE_CATEGORIES), the last entry for an
+# unknown or empty category
+_BAND_OF_CODE = np.array([SERIOUSNESS_BAND[c] for c in OFFENCE_CATEGORIES] + [0], dtype=np.int64)
+_RANK_OF_CODE = np.arange(len(OFFENCE_CATEGORIES) + 1, dtype=np.int64)
+_BREACH_CODE = OFFENCE_CATEGORIES.index("breach")
+
+
+def index_offence(row: np.ndarray, pair: np.ndarray, d_row: np.ndarray, offences: pd.DataFrame,
+                  offence_day: np.ndarray, n: int, groups: dict[str, str],
+                  category_code: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Index-offence covariates for ``n`` index rows, given every (row, offence position) pair
+    of an index row with one of its person's offences and the index day of each pair.
+    ``category_code``: ``label_codes`` of the offences' categories, when the caller has them."""
+    if category_code is None:
+        category_code = label_codes(offences["offence_category"], OFFENCE_CATEGORIES)
+    code = category_code[pair]
+    od = offence_day[pair]
+    ok = (od <= d_row) & (code != _BREACH_CODE)
+    r, p, od, code = row[ok], pair[ok], od[ok], code[ok]
+    # latest day first, then higher band, then earlier-listed category, then row order
+    pick = _first_by_rank(r, p, od, _BAND_OF_CODE[code], _RANK_OF_CODE[code])
+    rows, chosen, d_chosen = r[pick], p[pick], d_row[ok][pick]
+
+    category = offences["offence_category"].to_numpy()[chosen].astype(object)
+    band = _BAND_OF_CODE[category_code[chosen]]
     out_cat = np.full(n, "none", dtype=object)
-    out_cat[rows] = category[chosen]
+    out_cat[rows] = category
     out_band = np.zeros(n, dtype=np.int64)
-    out_band[rows] = band[chosen]
+    out_band[rows] = band
     group = np.full(n, "none", dtype=object)
-    group[rows] = pd.Series(category[chosen]).map(groups).to_numpy(dtype=object)
+    group[rows] = pd.Series(category).map(groups).to_numpy(dtype=object)
 
     disposal = np.full(n, "none", dtype=object)
-    d_chosen = d_row[ok][order][first]
-    outcome = offences["outcome"].astype(object).to_numpy()[chosen]
-    proven = _day(offences["proven_date"])[chosen]
-    custody = _day(offences["custody_start"])[chosen]
+    outcome = offences["outcome"].to_numpy()[chosen].astype(object)
+    proven = _day(offences["proven_date"].iloc[chosen])
+    custody = _day(offences["custody_start"].iloc[chosen])
     known = pd.Series(outcome).map(_DISPOSAL_OF_OUTCOME).to_numpy(dtype=object)
     known = np.where(pd.isna(known) | ~(proven <= d_chosen), "not_disposed", known)
     disposal[rows] = np.where(custody <= d_chosen, "custody", known)
     return {"index_offence_category": out_cat, "index_offence_group": group,
             "index_offence_band": out_band, "index_disposal": disposal}
+
+
+def _first_by_rank(r, p, od, band, rank):
+    """Per row of ``r``: the pair that sorts first by (latest day, higher band, earlier-listed
+    category, earlier offence row): its position in the arrays, rows ascending.
+
+    When ``r`` is ascending and ``p`` ascending within each row (as ``covariates._history``
+    builds the pairs) this is a per-row maximum of one packed key, no sort: the day, band and
+    category rank pack into an int64 (band < 4 and rank < 32 fit below the day), and the first
+    maximum in a row is the earliest offence row among the ties. Otherwise the full lexsort."""
+    if len(r) and (rank.max() < 32) and _grouped(r, p):
+        key = od.astype(np.int64) * 256 + band * 32 + (31 - rank)
+        starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+        best = np.maximum.reduceat(key, starts)
+        lengths = np.diff(np.r_[starts, len(r)])
+        hit = np.flatnonzero(key == np.repeat(best, lengths))
+        return hit[np.r_[True, r[hit[1:]] != r[hit[:-1]]]]
+    order = np.lexsort((p, rank, -band, -od, r))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = r[order][1:] != r[order][:-1]
+    return order[first]
+
+
+def _grouped(r: np.ndarray, p: np.ndarray) -> bool:
+    """``r`` ascending, and ``p`` ascending within each value of ``r``."""
+    step_r, step_p = np.diff(r), np.diff(p)
+    return bool((step_r >= 0).all() and ((step_r > 0) | (step_p > 0)).all())
 
 
 def _day(values: pd.Series) -> np.ndarray:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 TRIAL_COL = "trial"
@@ -25,8 +26,19 @@ def assign_trials(frame: pd.DataFrame) -> pd.DataFrame:
     A month, not the exact date: real scoring dates within a round differ by a few days
     (meetings, data entry), and a trial must hold both arms of one decision."""
     out = frame.copy()
-    out[TRIAL_COL] = pd.to_datetime(out["index_date"]).dt.strftime("%Y-%m")
+    out[TRIAL_COL] = month_labels(out["index_date"])
     return out
+
+
+def month_labels(dates: pd.Series) -> np.ndarray:
+    """"YYYY-MM" of each date (NaN where empty), as ``dt.strftime("%Y-%m")`` writes it.
+
+    Formatted once per distinct month, not once per row (strftime took 2 s at 1M rows)."""
+    months = pd.to_datetime(dates).to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
+    distinct, which = np.unique(months, return_inverse=True)
+    labels = np.datetime_as_string(distinct, unit="M").astype(object)
+    labels[np.isnat(distinct)] = np.nan
+    return labels[which.ravel()]
 
 
 def trial_summary(frame: pd.DataFrame) -> dict[str, Any]:

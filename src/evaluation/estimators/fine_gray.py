@@ -46,12 +46,15 @@ class _FGData:
         self.u, self.d = np.unique(self.t[self.fail], return_counts=True)
         g_u = g_before[np.searchsorted(ut, self.u)]
         g_i = g_before[idx]
-        self.omega = ((self.t[None, :] >= self.u[:, None]).astype(float)
-                      + (self.t[None, :] < self.u[:, None]) * self.comp[None, :]
-                      * g_u[:, None] / g_i[None, :])                      # m x n
+        # weight of person i in the risk set at failure time u_j: 1 while T_i >= u_j, else
+        # G(u_j-)/G(T_i-) for a competing event (0 for the censored); one m x n pass
+        self.omega = np.where(self.t[None, :] >= self.u[:, None], 1.0,
+                              self.comp[None, :] * g_u[:, None] / g_i[None, :])  # m x n
         self.fail_pos = np.searchsorted(self.u, self.t)                   # valid where fail
         self.cens_times, self.n_cens = np.unique(self.t[self.cens], return_counts=True)
-        self.y_cens = np.array([np.sum(self.t >= c) for c in self.cens_times], dtype=float)
+        # at risk at each censoring time (t is sorted): those with T >= c
+        self.y_cens = (len(self.t) - np.searchsorted(self.t, self.cens_times, side="left")
+                       ).astype(float)
 
     def pieces(self, beta):
         eta = self.x @ beta

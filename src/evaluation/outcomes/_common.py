@@ -62,13 +62,20 @@ def cutoff_day(data_cutoff) -> int:
     return int(days(np.array([ts.to_datetime64()]))[0])
 
 
-def person_codes(people: pd.DataFrame, ids: pd.Series) -> np.ndarray:
-    """Position of each id in ``people`` (-1 where unknown)."""
+def people_index(people: pd.DataFrame) -> pd.Index:
+    """``people.person_id`` as an index, checked unique (built once, looked up many times)."""
     pid = pd.Index(people["person_id"])
     if not pid.is_unique:
         dup = pid[pid.duplicated()].unique()[:5].tolist()
         raise ValueError(f"people.person_id must be unique; duplicated ids include {dup}")
-    return pid.get_indexer(ids)
+    return pid
+
+
+def person_codes(people: pd.DataFrame, ids: pd.Series, index: pd.Index | None = None
+                 ) -> np.ndarray:
+    """Position of each id in ``people`` (-1 where unknown); ``index``: ``people_index(people)``
+    already built (its hash table is reused)."""
+    return (people_index(people) if index is None else index).get_indexer(ids)
 
 
 def base_exclusions(
@@ -76,30 +83,28 @@ def base_exclusions(
     people: pd.DataFrame,
     cut_day: int,
     attrition: Attrition,
+    index: pd.Index | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Exclude rows that cannot be analysed at all, each with a named reason.
 
     Order matters for the ledger (each row is counted once, at the first rule it fails): missing
     index date, unknown person, missing date of birth, died before the index date, index date
-    after the cut-off. Returns the kept rows and their person codes.
+    after the cut-off. Returns the kept rows and their person codes. ``index``:
+    ``people_index(people)`` when the caller has it.
     """
     idx_day = days(frame["index_date"])
-    frame = attrition.exclude(frame, isnat_days(idx_day), REASON_NO_INDEX_DATE, STAGE)
-    code = person_codes(people, frame["person_id"])
-    frame = attrition.exclude(frame, code < 0, REASON_UNKNOWN_PERSON, STAGE)
-    code = code[code >= 0]
-    dob = days(people["date_of_birth"])[code]
-    keep = ~isnat_days(dob)
-    frame = attrition.exclude(frame, ~keep, REASON_NO_DOB, STAGE)
-    code = code[keep]
-    idx_day = days(frame["index_date"])
-    death = days(people["date_of_death"])[code]
-    dead = ~isnat_days(death) & (death < idx_day)
-    frame = attrition.exclude(frame, dead, REASON_DEAD, STAGE)
-    code, idx_day = code[~dead], idx_day[~dead]
-    late = idx_day > cut_day
-    frame = attrition.exclude(frame, late, REASON_AFTER_CUTOFF, STAGE)
-    return frame, code[~late]
+    code = person_codes(people, frame["person_id"], index)
+    known = np.where(code >= 0, code, 0)  # rows of unknown people fail before any look-up
+    dob = days(people["date_of_birth"])[known]
+    death = days(people["date_of_death"])[known]
+    kept = attrition.exclude_in_order(frame, [
+        (isnat_days(idx_day), REASON_NO_INDEX_DATE),
+        (code < 0, REASON_UNKNOWN_PERSON),
+        (isnat_days(dob), REASON_NO_DOB),
+        (~isnat_days(death) & (death < idx_day), REASON_DEAD),
+        (idx_day > cut_day, REASON_AFTER_CUTOFF),
+    ], STAGE)
+    return frame.loc[kept], code[kept]
 
 
 def start_ledger(index: pd.DataFrame, attrition: Attrition | None) -> Attrition:

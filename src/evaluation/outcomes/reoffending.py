@@ -39,6 +39,7 @@ from ._common import (
     expand,
     first_per_row,
     isnat_days,
+    people_index,
     person_codes,
     readout_reason,
     require_columns,
@@ -111,8 +112,9 @@ def _check_inputs(index, offences, people) -> None:
         raise ValueError(f"index already has outcome column(s) {clash}; drop them first")
 
 
-def offence_codes(offences: pd.DataFrame, people: pd.DataFrame) -> np.ndarray:
-    code = person_codes(people, offences["person_id"])
+def offence_codes(offences: pd.DataFrame, people: pd.DataFrame,
+                  index: pd.Index | None = None) -> np.ndarray:
+    code = person_codes(people, offences["person_id"], index)
     if (code < 0).any():
         rows = offences.index[code < 0][:10].tolist()
         raise ValueError(f"offences.person_id not in people (rows {rows}); validate the extract")
@@ -163,7 +165,8 @@ class PreparedOffences:
         self.offences, self.people = offences, people
         self.cut = cutoff_day(data_cutoff)
         self.costs = cost_vector(resolve_unit_costs(unit_costs))
-        self.off_code = offence_codes(offences, people)
+        self.people_index = people_index(people)
+        self.off_code = offence_codes(offences, people, self.people_index)
         self.proven = ProvenOffences(offences, self.off_code, self.costs)
         self.spells = CustodySpells(offences, self.off_code, self.cut)
 
@@ -213,7 +216,8 @@ def derive_outcomes(
     cut = cutoff_day(data_cutoff)
     ledger = start_ledger(index, attrition)
 
-    frame, code = base_exclusions(index, people, cut, ledger)
+    ready = prepared_for(offences, people, cut, costs, prepared, data_cutoff)
+    frame, code = base_exclusions(index, people, cut, ledger, ready.people_index)
     idx = days(frame["index_date"])
     window_end = idx + spec.window_days
     eligible = window_end + spec.waiting_days <= cut
@@ -223,7 +227,6 @@ def derive_outcomes(
         eligible = eligible[eligible]
     n = len(frame)
 
-    ready = prepared_for(offences, people, cut, costs, prepared, data_cutoff)
     proven, spells = ready.proven, ready.spells
     death = death_days(people, code)
     effective_cut = cut - spec.waiting_days
