@@ -44,6 +44,7 @@ from .common import (
     z_value,
 )
 from .efron import efron_fit
+from .schoenfeld import TRANSFORMS, ph_test
 
 # --------------------------------------------------------------------------- Efron score residuals
 
@@ -283,6 +284,25 @@ class PHCheckResult:
     statement: str
 
 
+def _ph_statistics(t, e, w, names, X, time_transform: str, use_lifelines: bool = False
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Per term: lifelines' scaled-Schoenfeld chi-square and p-value. Computed vectorised
+    (schoenfeld.py; the fit by efron.py, lifelines' own Newton-Raphson) for the usual time
+    transforms; lifelines itself for any other transform, when the fit fails, or if asked."""
+    if not use_lifelines and time_transform in TRANSFORMS:
+        try:
+            fit = efron_fit(t, e, w, X, robust=False)
+            if fit.converged:
+                return ph_test(t, e, w, X, fit.params, fit.variance, time_transform)
+        except (ValueError, np.linalg.LinAlgError):
+            pass  # lifelines below reports (or rescues) the fit
+    cph, data = _lifelines_fit(t, e, w, names, X, 0.05)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        summ = proportional_hazard_test(cph, data, time_transform=time_transform).summary
+    return summ["test_statistic"].to_numpy(float), summ["p"].to_numpy(float)
+
+
 def ph_check(
     df: pd.DataFrame,
     *,
@@ -295,7 +315,8 @@ def ph_check(
     threshold: float = 0.05,
     time_transform: str = "rank",
 ) -> PHCheckResult:
-    """Do hazard ratios stay constant over follow-up? lifelines' scaled-Schoenfeld test per term.
+    """Do hazard ratios stay constant over follow-up? lifelines' scaled-Schoenfeld test per term
+    (computed vectorised, ``schoenfeld.py``; the same numbers as lifelines to rounding).
 
     lifelines' test uses the approximation R survival used before version 3 (``cox.zph`` now
     differs a little, lifelines #997); it is a screen, not a verdict. Weights enter through the
@@ -304,18 +325,14 @@ def ph_check(
     covariates = list(covariates)
     t, e, w, _, names, X = cox_inputs(df, duration_col, event_col, treatment_col, covariates,
                                       weights_col, cluster_col)[:6]
-    cph, data = _lifelines_fit(t, e, w, names, X, 0.05)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = proportional_hazard_test(cph, data, time_transform=time_transform)
-    summ = res.summary
+    statistic, p_value = _ph_statistics(t, e, w, names, X, time_transform)
     table = pd.DataFrame({
-        "term": [str(i) for i in summ.index],
-        "statistic": summ["test_statistic"].to_numpy(float),
-        "p_value": summ["p"].to_numpy(float),
+        "term": [str(n) for n in names],
+        "statistic": statistic,
+        "p_value": p_value,
         "method": f"scaled Schoenfeld residuals vs {time_transform}(time), chi-square 1 df "
                   "(lifelines proportional_hazard_test)",
-        "n": len(data),
+        "n": len(t),
     })
     failing = table[table["p_value"] < threshold]
     treat = table[table["term"] == str(treatment_col)]
