@@ -82,15 +82,20 @@ def person_months(index: pd.DataFrame, offences: pd.DataFrame, *, window: int = 
                - d0[rows]).astype(int)
         m = np.searchsorted(bounds, day, side="right") - 1
         ok = (day >= bounds[0]) & (day < bounds[-1]) & (day <= last[rows])
-        np.add.at(counts, (rows[ok], m[ok]), 1)
+        cell = rows[ok] * len(months) + m[ok]
+        counts = np.bincount(cell, minlength=counts.size).astype(counts.dtype).reshape(
+            counts.shape)
+    # only the months with exposure, gathered once (not every unit x month, then filtered)
+    keep = np.flatnonzero(exposure.ravel() > 0)
+    unit = keep // len(months)
     out = pd.DataFrame({
-        person_col: np.repeat(idx[person_col].to_numpy(), len(months)),
-        treatment_col: np.repeat(idx[treatment_col].to_numpy(), len(months)),
-        "rel_month": np.tile(months, len(idx)),
-        "offences": counts.ravel(), "exposure_days": exposure.ravel()})
+        person_col: idx[person_col].to_numpy()[unit],
+        treatment_col: idx[treatment_col].to_numpy()[unit],
+        "rel_month": months[keep % len(months)],
+        "offences": counts.ravel()[keep], "exposure_days": exposure.ravel()[keep]})
     if unit_col != person_col:
-        out.insert(0, unit_col, np.repeat(idx[unit_col].to_numpy(), len(months)))
-    return out[out["exposure_days"] > 0].reset_index(drop=True)
+        out.insert(0, unit_col, idx[unit_col].to_numpy()[unit])
+    return out
 
 
 @dataclass
