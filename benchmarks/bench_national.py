@@ -253,7 +253,8 @@ def _child(cache: Path) -> dict:
 
 def markdown(result: dict) -> str:
     st = result["stage_seconds_median"]
-    lines = [f"National benchmark ({result['date']}, {result['machine']}): "
+    code = f", code {result['code']}" if result.get("code") else ""
+    lines = [f"National benchmark ({result['date']}, {result['machine']}{code}): "
              f"{result['rows']['people']:,} people, {result['rows']['offences']:,} offences, "
              f"{N_TREATED:,} IOM episodes against a pool of {1_000_000 - N_TREATED:,} "
              f"({result['n_design']:,} eligible after the age rule, "
@@ -307,6 +308,7 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, load average "
                    f"{os.getloadavg()[0]:.1f} at the end, Python {platform.python_version()}",
+        "code": _git_commit(),
         "rows": info["rows"], "extract_build_seconds": info["build_seconds"],
         "repeats": len(runs),
         "whole_seconds_median": statistics.median(r["whole_seconds"] for r in runs),
@@ -329,6 +331,18 @@ def main() -> None:
     table = markdown(result)
     _write_table(table)
     print(table)
+
+
+def _git_commit() -> str:
+    """The commit measured, ``-dirty`` when ``src/`` or this script has uncommitted changes."""
+    import subprocess
+
+    def git(*a):
+        return subprocess.run(["git", "-C", str(HERE.parent), *a], capture_output=True,
+                              text=True).stdout.strip()
+    commit = git("rev-parse", "--short", "HEAD")
+    return commit + ("-dirty" if git("status", "--porcelain", "src", "benchmarks/bench_national.py")
+                     else "")
 
 
 def _write_table(table: str) -> None:
