@@ -97,3 +97,17 @@ def cluster_codes(df: pd.DataFrame, cluster_col: str | None) -> np.ndarray | Non
         return None
     codes, _ = pd.factorize(df[cluster_col], sort=True)
     return codes
+
+
+def label_codes(values: pd.Series, levels: tuple[str, ...]) -> np.ndarray:
+    """Position of each value in ``levels``, -1 where it is not one of them (or empty).
+
+    Why: a text column of a few distinct values is hashed once here, and every later test
+    (is it a breach, its band, its group) is an index into a small array, not a pass over
+    Python strings. Index a lookup array of ``len(levels) + 1`` entries with the codes: -1
+    picks the last entry, the one for an unknown value."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        lookup = pd.Index(levels).get_indexer(values.cat.categories.astype(object))
+        return np.append(lookup, -1)[codes].astype(np.int16)
+    return pd.Categorical(values, categories=list(levels)).codes.astype(np.int16)

@@ -155,7 +155,7 @@ def test_tie_break_matches_a_row_by_row_oracle_on_both_paths():
 
 
 def test_label_codes_read_text_and_categorical_columns_alike():
-    from evaluation.cohort.index_offence import label_codes
+    from evaluation.frames import label_codes
 
     values = pd.Series(["b", "a", None, "zz", "a"], dtype=object)
     text = label_codes(values, ("a", "b", "c"))

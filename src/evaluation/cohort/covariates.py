@@ -27,8 +27,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evaluation.cohort.index_offence import INDEX_OFFENCE_COVARIATES, index_offence, label_codes
+from evaluation.cohort.index_offence import INDEX_OFFENCE_COVARIATES, index_offence
 from evaluation.data.contract import OFFENCE_CATEGORIES, OUTCOMES, PROVEN_OUTCOMES
+from evaluation.frames import label_codes
 
 WINDOWS = {"prior_proven_1y": 365, "prior_proven_2y": 730, "prior_proven_5y": 1826}
 DAYS_SINCE_CAP = 3650

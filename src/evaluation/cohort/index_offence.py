@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.data.contract import OFFENCE_CATEGORIES
+from evaluation.frames import label_codes
 
 # Seriousness band per category. Costed categories follow data/reference/unit_costs.csv
 # (Heeks et al. 2018) with cut points £8,000 and £1,000 (a test keeps them in step); the
@@ -58,25 +59,13 @@ def band_from_cost(cost: float) -> int:
     return 1 + int(cost >= BAND_CUTS[0]) + int(cost >= BAND_CUTS[1])
 
 
-def label_codes(values: pd.Series, levels: tuple[str, ...]) -> np.ndarray:
-    """Position of each value in ``levels``, -1 where it is not one of them (or empty).
-
-    Why: a text column of a few distinct values is hashed once here, and every later test
-    (is it a breach, its band, its group) is an index into a small array, not a pass over
-    Python strings. Index a lookup array of ``len(levels) + 1`` entries with the codes: -1
-    picks the last entry, the one for an unknown value."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy()
-        lookup = pd.Index(levels).get_indexer(values.cat.categories.astype(object))
-        return np.append(lookup, -1)[codes].astype(np.int16)
-    return pd.Categorical(values, categories=list(levels)).codes.astype(np.int16)
-
-
 # per category code (label_codes order over OFFENCE_CATEGORIES), the last entry for an
 # unknown or empty category
 _BAND_OF_CODE = np.array([SERIOUSNESS_BAND[c] for c in OFFENCE_CATEGORIES] + [0], dtype=np.int64)
 _RANK_OF_CODE = np.arange(len(OFFENCE_CATEGORIES) + 1, dtype=np.int64)
 _BREACH_CODE = OFFENCE_CATEGORIES.index("breach")
+# _first_by_rank packs (day, band, category rank) into one int64: band < 8 and rank < 32 fit
+assert max(SERIOUSNESS_BAND.values()) < 8 and len(OFFENCE_CATEGORIES) < 32
 
 
 def index_offence(row: np.ndarray, pair: np.ndarray, d_row: np.ndarray, offences: pd.DataFrame,

@@ -30,18 +30,17 @@ def schoenfeld_residuals(t: np.ndarray, e: np.ndarray, w: np.ndarray, X: np.ndar
     times, at = np.unique(t, return_inverse=True)
     m = len(times)
 
-    def per_time(values: np.ndarray, rows: np.ndarray, where: np.ndarray) -> np.ndarray:
-        return np.bincount(where, weights=values, minlength=m) if rows is None else \
-            np.bincount(where[rows], weights=values[rows], minlength=m)
+    def per_time(values: np.ndarray, rows=slice(None)) -> np.ndarray:  # total at each time
+        return np.bincount(at[rows], weights=values[rows], minlength=m)
 
     def at_risk(values: np.ndarray) -> np.ndarray:  # sum over everyone with T >= each time
-        return per_time(values, None, at)[::-1].cumsum()[::-1]
+        return per_time(values)[::-1].cumsum()[::-1]
 
     s0 = at_risk(score)
     s1 = np.column_stack([at_risk(score * X[:, k]) for k in range(X.shape[1])])
     ties = np.bincount(at[e], minlength=m)  # events at each time (a count, not weighted)
-    t0 = per_time(score, e, at)
-    t1 = np.column_stack([per_time(score * X[:, k], e, at) for k in range(X.shape[1])])
+    t0 = per_time(score, e)
+    t1 = np.column_stack([per_time(score * X[:, k], e) for k in range(X.shape[1])])
     # Efron: at a time with c tied events, the l-th (l = 0..c-1) sees the risk set with l/c of
     # the tied events' scores gone; the mean of x is the average over l
     with_events = np.flatnonzero(ties)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.data.contract import OFFENCE_CATEGORIES
+from evaluation.frames import label_codes
 
 UNIT_COST_COLUMNS = ("offence_category", "unit_cost_gbp", "source", "tag", "note")
 DEFAULT_UNIT_COSTS = Path(__file__).resolve().parents[3] / "data" / "reference" / "unit_costs.csv"
@@ -79,7 +80,7 @@ def cost_vector(table: pd.DataFrame) -> np.ndarray:
 
 def category_codes(categories: pd.Series) -> np.ndarray:
     """Code of each offence's category in ``OFFENCE_CATEGORIES``; unknown values are an error."""
-    codes = pd.Categorical(categories, categories=list(OFFENCE_CATEGORIES)).codes
+    codes = label_codes(pd.Series(categories), OFFENCE_CATEGORIES)
     if (codes < 0).any():
         bad = pd.Series(categories)[codes < 0]
         raise ValueError(
